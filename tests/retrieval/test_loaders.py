@@ -1,0 +1,118 @@
+"""Loaders keep a document's own structure, and refuse what they cannot read with a named reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.errors import DocumentError
+from tutor.retrieval.loaders import load_document
+
+MB = 1_000_000
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_markdown_sections_follow_headings_and_ignore_hashes_in_code(tmp_path):
+    path = write(
+        tmp_path,
+        "loops.md",
+        "---\nconcept: loops\ntitle: Loops\nprerequisites: [variables]\n---\n"
+        "# Loops\nIntro text.\n\n## For loops\nA for loop.\n\n```python\n# not a heading\nfor i in x: pass\n```\n\n"
+        "### Range\nrange(5) gives 0 to 4.\n\n## While loops\nA while loop.\n",
+    )
+    doc = load_document(path, "loops.md", MB)
+    assert doc.front_matter["concept"] == "loops"
+    assert doc.title == "Loops"
+    paths = [s.path_text for s in doc.sections]
+    assert paths == ["Loops", "Loops > For loops", "Loops > For loops > Range", "Loops > While loops"]
+    assert "# not a heading" in doc.sections[1].text
+    assert "concept:" not in doc.sections[0].text
+
+
+def test_setext_headings_are_sections(tmp_path):
+    path = write(tmp_path, "s.md", "Title\n=====\nbody one\n\nPart\n----\nbody two\n")
+    doc = load_document(path, "s.md", MB)
+    assert [(s.path_text, s.text) for s in doc.sections] == [("Title", "body one"), ("Title > Part", "body two")]
+
+
+def test_html_keeps_main_content_and_headings_and_drops_chrome(tmp_path):
+    html = """<html><head><title>Loops page</title><script>var secret = 1;</script></head><body>
+    <nav><a href="/">Home</a> | <a href="/about">About us and our menu</a></nav>
+    <main><article><h1>Loops in Python</h1>
+    <p>A for loop repeats a block once for each item in a sequence, and this is the loop you will use most.</p>
+    <h2>The range function</h2><p>The call range(5) produces the numbers 0 through 4, five numbers in total.</p>
+    </article></main><footer>Copyright 2026 Example Corp. All rights reserved.</footer>
+    <script>alert('x')</script></body></html>"""
+    doc = load_document(write(tmp_path, "page.html", html), "page.html", MB)
+    text = "\n".join(s.text for s in doc.sections)
+    assert "range(5) produces the numbers 0 through 4" in text
+    assert any(s.heading_path[-1] == "The range function" for s in doc.sections)
+    for chrome in ("About us", "Copyright", "alert", "secret"):
+        assert chrome not in text
+
+
+def make_pdf(path, pages, outline=None):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for n, text in enumerate(pages):
+        pdf.add_page()
+        if outline and n in outline:
+            pdf.start_section(outline[n])
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_keeps_page_numbers_and_outline_chapters(tmp_path):
+    path = make_pdf(
+        tmp_path / "notes.pdf",
+        ["Variables hold values. An assignment binds a name.", "Loops repeat work. A while loop checks a condition."],
+        outline={0: "Variables", 1: "Loops"},
+    )
+    doc = load_document(path, "notes.pdf", MB)
+    assert [s.page for s in doc.sections] == [1, 2]
+    assert doc.sections[1].heading_path[-1] == "Loops"
+    assert "while loop checks a condition" in doc.sections[1].text
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("slides.pptx", b"PK\x03\x04 zip", "unsupported file type '.pptx'"),
+        ("empty.md", b"   \n", "file is empty"),
+        ("fake.pdf", b"this is not a pdf at all", "not a readable PDF"),
+        ("binary.txt", b"\x00\x01\x02binary", "binary"),
+        ("page.html", b"<html><body><script>x()</script></body></html>", "no main text"),
+    ],
+)
+def test_unusable_files_raise_a_reason_naming_the_file(tmp_path, name, content, reason):
+    path = write(tmp_path, name, content)
+    with pytest.raises(DocumentError) as err:
+        load_document(path, name, MB)
+    assert reason in str(err.value)
+    assert name in str(err.value)
+
+
+def test_pdf_without_text_says_so(tmp_path):
+    path = make_pdf(tmp_path / "scan.pdf", [""])
+    with pytest.raises(DocumentError, match="no text found"):
+        load_document(path, "scan.pdf", MB)
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    path = write(tmp_path, "big.txt", "word " * 1000)
+    with pytest.raises(DocumentError, match="over the"):
+        load_document(path, "big.txt", max_bytes=1000)
+
+
+def test_non_utf8_text_is_decoded(tmp_path):
+    text = "Le café est très chaud. Les élèves apprennent à programmer en Python à l'école. " * 5
+    path = write(tmp_path, "latin.txt", text.encode("latin-1"))
+    doc = load_document(path, "latin.txt", MB)
+    assert "café est très chaud" in doc.sections[0].text

@@ -1,0 +1,42 @@
+"""The `tutor` command: sub-commands grouped by noun, one module each.
+
+Heavy libraries (torch, chromadb, gradio) are imported inside the commands that need them, so
+`tutor --help` is instant. A TutorError becomes one readable line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tutor.errors import TutorError
+
+app = typer.Typer(
+    name="tutor",
+    help="An offline-first AI tutor: load course material, search it with citations, learn from it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from tutor.cli import config_cmd, courses
+
+    courses.register(app)
+    config_cmd.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except TutorError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.secho("interrupted: the store is consistent; run the same command again to finish.", err=True)
+        sys.exit(130)

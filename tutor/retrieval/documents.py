@@ -1,0 +1,100 @@
+"""The data that flows through retrieval: loaded documents, their sections, chunks and passages.
+
+A loader turns a file into a LoadedDocument (title, front matter, sections with heading paths and
+pages); chunking turns sections into Chunks (what is stored); a search returns Passages (a chunk with
+its score), which carry everything a citation needs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SECTION_SEPARATOR = " > "
+DocumentKind = Literal["markdown", "text", "html", "pdf"]
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A lowercase identifier for a concept title: 'For Loops!' -> 'for-loops'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "untitled"
+
+
+def embedding_text(section: str, text: str) -> str:
+    """What is embedded and BM25-indexed for a chunk: its section path, then its text.
+
+    The path is prepended so a chunk that only says "it" still carries its topic.
+    """
+    return f"{section}\n{text}"
+
+
+class Section(BaseModel):
+    """A stretch of a document under one heading path, or one PDF page."""
+
+    heading_path: list[str]
+    text: str
+    page: int | None = None
+
+    @property
+    def path_text(self) -> str:
+        return SECTION_SEPARATOR.join(self.heading_path)
+
+
+class LoadedDocument(BaseModel):
+    source: str = Field(description="Identity of the file within its course: a relative path or an upload's name.")
+    path: Path
+    kind: DocumentKind
+    title: str
+    sha256: str
+    sections: list[Section]
+    front_matter: dict = Field(default_factory=dict)
+
+
+class Chunk(BaseModel):
+    """One stored unit: the text that is embedded and indexed, and the metadata a citation needs."""
+
+    id: str
+    course: str
+    source: str
+    section: str
+    page: int | None = None
+    text: str
+    position: int = Field(description="Order of the chunk within its document.")
+    concept: str
+    concept_title: str
+    prerequisites: list[str] = Field(default_factory=list)
+    file_sha256: str
+    file_chunks: int = Field(description="How many chunks the file had when ingested; lets a re-run see an unfinished file.")
+
+    def embedding_text(self) -> str:
+        return embedding_text(self.section, self.text)
+
+
+class Passage(BaseModel):
+    """A search result: a chunk's text and citation fields with a relevance score (higher is better)."""
+
+    id: str
+    text: str
+    course: str
+    source: str
+    section: str
+    page: int | None = None
+    concept: str = ""
+    score: float
+
+    def citation(self) -> str:
+        where = f"{self.source}, {self.section}"
+        return f"{where}, p. {self.page}" if self.page is not None else where
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "source": self.source,
+            "section": self.section,
+            "page": self.page,
+            "score": round(self.score, 6),
+        }

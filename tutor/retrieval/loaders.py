@@ -1,0 +1,223 @@
+"""File loaders: Markdown, plain text, HTML and PDF into sections with heading paths and pages.
+
+Each loader keeps the document's own structure: Markdown and HTML headings become heading paths
+(HTML goes through trafilatura, which drops navigation, sidebars, footers and scripts, and gives
+Markdown back), PDF pages keep their page numbers and, where the PDF has an outline, its chapter
+titles. Anything that cannot be read raises DocumentError naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+
+from tutor.errors import DocumentError
+from tutor.retrieval.documents import LoadedDocument, Section
+
+SUFFIX_KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+SUPPORTED_SUFFIXES = tuple(sorted(SUFFIX_KINDS))
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
+
+
+def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
+    """Read one file into a LoadedDocument, or raise DocumentError saying why it cannot be used."""
+    kind = SUFFIX_KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise DocumentError(path, f"unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (TUTOR_MAX_FILE_MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise DocumentError(path, "file is empty")
+    sha = hashlib.sha256(data).hexdigest()
+    if kind == "pdf":
+        title, sections, front = _pdf_sections(path, data)
+    else:
+        text = decode_text(path, data)
+        front, text = _split_front_matter(path, text) if kind == "markdown" else ({}, text)
+        if kind == "html":
+            title, text = _html_to_markdown(path, text)
+            sections = markdown_sections(text, title)
+        elif kind == "markdown":
+            title = str(front.get("title") or _first_heading(text) or path.stem)
+            sections = markdown_sections(text, title)
+        else:
+            title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
+            sections = [Section(heading_path=[title], text=text.strip())]
+    sections = [s for s in sections if s.text.strip()]
+    if not sections:
+        raise DocumentError(path, "no text found" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else ""))
+    return LoadedDocument(source=source, path=path, kind=kind, title=title, sha256=sha, sections=sections, front_matter=front)
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """UTF-8 first; otherwise the encoding charset-normalizer detects; binary content is refused."""
+    if b"\x00" in data[:8192]:
+        raise DocumentError(path, "looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise DocumentError(path, "text encoding could not be recognised")
+    # Single-byte code pages are often equally plausible (cp1250 vs cp1252 on French text); the
+    # Western ones are by far the most common in course material, so they win a near tie.
+    best = matches[0]
+    for match in matches:
+        if match.encoding in _WESTERN and match.chaos <= best.chaos + 0.05:
+            return str(match)
+    return str(best)
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        front = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise DocumentError(path, f"front matter is not valid YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(front, dict):
+        raise DocumentError(path, "front matter must be a YAML mapping")
+    return front, text[match.end():]
+
+
+def _first_heading(text: str) -> str | None:
+    for heading in _heading_lines(text):
+        return heading[3]
+    return None
+
+
+def _heading_lines(text: str) -> list[tuple[int, int, int, str]]:
+    """(first line, line after, level, title) of every real heading.
+
+    markdown-it knows '#' lines inside code fences are not headings, and setext headings span 2 lines.
+    """
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    found = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            title = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+            found.append((token.map[0], token.map[1], int(token.tag[1]), title))
+    return found
+
+
+def markdown_sections(text: str, title: str) -> list[Section]:
+    """Split Markdown on its headings; each section's path runs from the top heading down."""
+    lines = text.splitlines()
+    headings = _heading_lines(text)
+    sections: list[Section] = []
+    first = headings[0][0] if headings else len(lines)
+    preamble = "\n".join(lines[:first]).strip()
+    if preamble:
+        sections.append(Section(heading_path=[title], text=preamble))
+    stack: list[tuple[int, str]] = []
+    for n, (_, body_start, level, heading) in enumerate(headings):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading or title))
+        end = headings[n + 1][0] if n + 1 < len(headings) else len(lines)
+        body = "\n".join(lines[body_start:end])
+        sections.append(Section(heading_path=[h for _, h in stack], text=body.strip()))
+    return sections
+
+
+def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
+    import trafilatura
+
+    body = trafilatura.extract(
+        html,
+        output_format="markdown",
+        include_formatting=True,
+        include_links=False,
+        include_images=False,
+        include_tables=True,
+        favor_recall=True,
+    )
+    if not body or not body.strip():
+        raise DocumentError(path, "no main text found in the HTML page")
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
+    return title.strip(), body
+
+
+def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise DocumentError(path, "PDF is encrypted with a password")
+            except DocumentError:
+                raise
+            except Exception as exc:  # pypdf raises several types for unsupported encryption
+                raise DocumentError(path, f"PDF is encrypted and cannot be opened ({exc})") from exc
+        pages = [(n + 1, page.extract_text() or "") for n, page in enumerate(reader.pages)]
+        chapters = _pdf_outline(reader)
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
+    title = meta_title.strip() or path.stem.replace("_", " ").replace("-", " ")
+    sections = []
+    for number, text in pages:
+        chapter = _chapter_for_page(chapters, number)
+        heading_path = [title, chapter] if chapter and chapter != title else [title]
+        sections.append(Section(heading_path=heading_path, text=_tidy_pdf_text(text), page=number))
+    return title, sections, {}
+
+
+def _pdf_outline(reader) -> list[tuple[int, str]]:
+    """(first page, title) of each top-level outline entry, sorted by page; empty without an outline."""
+    entries = []
+    try:
+        for item in reader.outline:
+            if isinstance(item, list):
+                continue  # nested entries: the top level is enough for a heading path
+            page = reader.get_destination_page_number(item)
+            if page is not None and item.title:
+                entries.append((page + 1, str(item.title).strip()))
+    except Exception:  # a broken outline must not cost us the text: we fall back to pages alone
+        return []
+    return sorted(entries)
+
+
+def _chapter_for_page(chapters: list[tuple[int, str]], page: int) -> str | None:
+    current = None
+    for first_page, title in chapters:
+        if first_page <= page:
+            current = title
+    return current
+
+
+def _tidy_pdf_text(text: str) -> str:
+    # Re-join words hyphenated across line ends and drop trailing spaces; keep paragraph breaks.
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
