@@ -26,6 +26,7 @@ def _register() -> None:
 
     courses.register(app)
     config_cmd.register(app)
+    __import__("tutor.cli.learners", fromlist=["register"]).register(app)  # learner model (issue 4)
 
 
 _register()

@@ -1,0 +1,185 @@
+"""What to study next: a ranked list of activities, each with a reason a person can read.
+
+Policy (issue 4), on plain values so the simulator runs exactly this code:
+1. Due reviews first: practised concepts whose FSRS card is due, the most forgotten first.
+2. Then concepts whose prerequisites are all mastered and which are not mastered themselves,
+   lowest mastery first. Ties (e.g. several untouched concepts) are broken by the learner's goals
+   (a concept that is, or leads to, a goal) and then by `affinity`, a 0-1 similarity of the concept
+   to the learner's goals and interests that the caller computes (embeddings in the CLI).
+3. A concept whose prerequisites are not all mastered is never recommended, reviews included.
+The exercise for a concept is chosen by `pick_item`: the item whose predicted success is closest
+to the 70-85% band. Shortcut: collaborative signals (what helped similar learners) are not used yet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tutor.learners.concepts import CourseGraph
+from tutor.learners.mastery import is_mastered, predict_correct
+from tutor.learners.state import ConceptState, LearnerState
+
+Kind = Literal["review", "practise", "learn"]
+TARGET_SUCCESS = (0.70, 0.85)
+DIFFICULTY_LOGIT_STEP = 0.8  # one difficulty level away from the middle shifts the odds of success by e^0.8 (about 2.2x)
+
+
+@dataclass
+class Recommendation:
+    kind: Kind
+    concept: str
+    title: str
+    mastery: float
+    predicted_success: float
+    why: str
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    exercise: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "concept": self.concept,
+            "title": self.title,
+            "mastery": round(self.mastery, 3),
+            "predicted_success": round(self.predicted_success, 3),
+            "why": self.why,
+            "sections": self.sections,
+            "exercise": self.exercise,
+        }
+
+
+def prerequisites_mastered(graph: CourseGraph, state: LearnerState, concept: str) -> bool:
+    return all(is_mastered(state.get(p).mastery) for p in graph.prerequisites(concept))
+
+
+def goal_concepts(graph: CourseGraph, state: LearnerState) -> set[str]:
+    """Concepts named as goals, with everything they depend on."""
+    wanted: set[str] = set()
+    for goal in state.goals:
+        if goal in graph.concepts:
+            wanted |= {goal} | graph.ancestors(goal)
+    return wanted
+
+
+def recommend(
+    graph: CourseGraph,
+    state: LearnerState,
+    k: int = 5,
+    affinity: dict[str, float] | None = None,
+) -> list[Recommendation]:
+    affinity = affinity or {}
+    towards_goal = goal_concepts(graph, state)
+    eligible = [c for c in graph.order if prerequisites_mastered(graph, state, c)]
+
+    due = [c for c in eligible if _is_due(state.get(c), state)]
+    due.sort(key=lambda c: (_recall(state.get(c)), graph.node(c).position))
+    due_set = set(due)
+
+    def learn_key(c: str):
+        st = state.get(c)
+        # Mastery rounded so near-equal estimates tie and the learner's goals and interests decide.
+        return (round(st.mastery, 2), c not in towards_goal, -affinity.get(c, 0.0), graph.node(c).position)
+
+    to_learn = sorted((c for c in eligible if c not in due_set and not is_mastered(state.get(c).mastery)), key=learn_key)
+
+    out = []
+    for concept in (due + to_learn)[:k]:
+        st = state.get(concept)
+        kind: Kind = "review" if concept in due_set else ("practise" if st.seen else "learn")
+        out.append(
+            Recommendation(
+                kind=kind,
+                concept=concept,
+                title=graph.node(concept).title,
+                mastery=st.mastery,
+                predicted_success=predict_correct(st.mastery, st.params),
+                why=explain(kind, graph, state, concept, concept in towards_goal),
+            )
+        )
+    return out
+
+
+def _is_due(st: ConceptState, state: LearnerState) -> bool:
+    return st.seen and st.due is not None and st.due <= state.now
+
+
+def _recall(st: ConceptState) -> float:
+    return st.retrievability if st.retrievability is not None else 0.0
+
+
+def _names(graph: CourseGraph, concepts) -> str:
+    titles = [graph.node(c).title.lower() if graph.node(c).title else c for c in concepts]
+    if len(titles) <= 1:
+        return "".join(titles)
+    return ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, on_goal_path: bool) -> str:
+    """The `why` in plain words, built only from evidence in the learner's record."""
+    st = state.get(concept)
+    name = graph.node(concept).title or concept
+    parts = []
+    if kind == "review":
+        days = (state.now - st.due).total_seconds() / 86400 if st.due else 0.0
+        when = "today" if days < 1 else f"{int(days)} day{'s' if int(days) != 1 else ''} ago"
+        parts.append(f"{name} was due for review {when}")
+        if st.retrievability is not None:
+            parts.append(f"the chance you still recall it is about {round(100 * st.retrievability)}%")
+    if st.seen:
+        recent = st.recent or []
+        missed = recent.count(False)
+        if len(recent) == 1:
+            parts.append(f"you {'missed' if missed else 'got right'} your one question on {name} so far")
+        elif missed:
+            parts.append(f"you missed {missed} of your last {len(recent)} questions on {name}")
+        else:
+            parts.append(f"you got your last {len(recent)} questions on {name} right")
+        parts.append(f"estimated mastery {round(100 * st.mastery)}%")
+    else:
+        parts.append(f"{name} is new to you")
+    prereqs = graph.prerequisites(concept)
+    if prereqs:
+        verb = "is" if len(prereqs) == 1 else "are"
+        parts.append(f"its prerequisite{'s' if len(prereqs) > 1 else ''} {_names(graph, prereqs)} {verb} mastered")
+    elif kind == "learn":
+        parts.append("it needs nothing else first")
+    if on_goal_path:
+        goals = [g for g in state.goals if g in graph.concepts]
+        parts.append(f"it leads to your goal {_names(graph, goals)}" if concept not in goals else "it is your goal")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def item_success(concept_success: float, difficulty: float, middle: float = 2.0) -> float:
+    """Predicted success on an item of `difficulty` (1 easy .. 3 hard) from the concept-level prediction."""
+    p = min(max(concept_success, 1e-4), 1 - 1e-4)
+    logit = math.log(p / (1 - p)) - DIFFICULTY_LOGIT_STEP * (difficulty - middle)
+    return 1 / (1 + math.exp(-logit))
+
+
+_DIFFICULTY_WORDS = {"easy": 1.0, "medium": 2.0, "hard": 3.0}
+
+
+def difficulty_of(payload: dict[str, Any]) -> float:
+    value = payload.get("difficulty", 2)
+    if isinstance(value, str):
+        return _DIFFICULTY_WORDS.get(value.lower(), 2.0)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 2.0
+
+
+def pick_item(items: list, concept_success: float):
+    """The item whose predicted success is nearest the 70-85% band (inside it = distance 0), or None."""
+    if not items:
+        return None
+    low, high = TARGET_SUCCESS
+
+    def distance(item) -> tuple[float, str]:
+        p = item_success(concept_success, difficulty_of(item.payload))
+        return (max(low - p, 0.0, p - high), item.id)
+
+    return min(items, key=distance)
