@@ -115,3 +115,15 @@ class UnknownConceptError(TutorError):
 
 class NotEnoughDataError(TutorError):
     """A model cannot be fitted or trained yet: too few attempts in the log."""
+
+
+# -- Learner model: prediction (issue 4) -------------------------------------------------------
+
+
+class KtModelError(TutorError):
+    """A saved knowledge-tracing model or its report cannot be used."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"Knowledge-tracing model at {path}: {reason}. Re-train it with: tutor train-kt --course COURSE "
+                         "(or delete the file to fall back to BKT).")

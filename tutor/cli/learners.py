@@ -58,6 +58,7 @@ def show_cmd(
     from tutor.db.models import utcnow
     from tutor.learners.concepts import ensure_course
     from tutor.learners.mastery import is_mastered
+    from tutor.learners.prediction import predict_concepts
     from tutor.learners.profiles import get_learner
     from tutor.learners.state import load_state
 
@@ -68,22 +69,27 @@ def show_cmd(
         if course:
             graph = ensure_course(session, course)
             state = load_state(session, learner_id, course, graph.order, utcnow())
+            predictions = predict_concepts(session, learner_id, course, graph.order)
             for c in graph.order:
                 st = state.get(c)
                 rows.append({"concept": c, "mastery": round(st.mastery, 3), "mastered": is_mastered(st.mastery),
                              "attempts": st.attempts, "correct": st.correct,
-                             "due": st.due.isoformat() if st.due else None})
+                             "due": st.due.isoformat() if st.due else None,
+                             "predicted_success": predictions[c].as_dict()})
     if as_json:
         _echo_json({"learner": profile, "course": course, "concepts": rows})
         return
     for key, value in profile.items():
         typer.echo(f"{key:<13} {value}")
     if rows:
-        typer.echo(f"\n{'concept':<20} {'mastery':>7} {'right':>7}  due")
+        typer.echo(f"\n{'concept':<20} {'mastery':>7} {'right':>7} {'next ok':>8}  due")
         for r in rows:
             mark = "*" if r["mastered"] else " "
-            typer.echo(f"{r['concept']:<20} {r['mastery']:>6.0%}{mark} {r['correct']:>3}/{r['attempts']:<3}  {(r['due'] or '-')[:16]}")
-        typer.echo("(* mastered)")
+            typer.echo(f"{r['concept']:<20} {r['mastery']:>6.0%}{mark} {r['correct']:>3}/{r['attempts']:<3} "
+                       f"{r['predicted_success']['probability']:>7.0%}  {(r['due'] or '-')[:16]}")
+        first = rows[0]["predicted_success"]
+        typer.echo(f"(* mastered; 'next ok' = predicted chance the next answer is right, by {first['model'].upper()}: "
+                   f"{first['reason']})")
 
 
 @learner_app.command("record")
@@ -223,7 +229,7 @@ def next_cmd(
         typer.echo("Nothing to do: every concept is mastered and no review is due.")
         return
     for rank, r in enumerate(recs, start=1):
-        typer.echo(f"{rank}. [{r.kind}] {r.title} ({r.concept}) - mastery {r.mastery:.0%}, predicted success {r.predicted_success:.0%}")
+        typer.echo(f"{rank}. [{r.kind}] {r.title} ({r.concept}) - mastery {r.mastery:.0%}, predicted success {r.predicted_success:.0%} ({r.predicted_by})")
         typer.echo(f"   why: {r.why}")
         for s in r.sections:
             typer.echo(f"   read: {s['citation']}")

@@ -19,6 +19,7 @@ from tutor.db.models import Concept, Event, utcnow
 from tutor.errors import TutorError, UnknownConceptError
 from tutor.learners.concepts import CourseGraph, ensure_course
 from tutor.learners.paths import PathStep, plan_path
+from tutor.learners.prediction import predict_concepts
 from tutor.learners.recommender import Recommendation, difficulty_of, item_success, pick_item, recommend
 from tutor.learners.state import LearnerState, load_state
 
@@ -42,7 +43,11 @@ def next_activities(
         retriever = _retriever(settings) if with_content else None
         affinity = _affinity(retriever, graph, state) if retriever else None
         recs = recommend(graph, state, k=k, affinity=affinity)
+        predictions = predict_concepts(session, learner_id, course, [r.concept for r in recs], settings=settings)
         for rec in recs:
+            # The shown score (and the exercise difficulty it picks) comes from the better model.
+            p = predictions[rec.concept]
+            rec.predicted_success, rec.predicted_by, rec.prediction_reason = p.probability, p.model, p.reason
             rec.exercise = _exercise(session, course, rec)
             if retriever is not None:
                 rec.sections = _sections(retriever, course, graph, rec.concept)

@@ -36,6 +36,10 @@ class Recommendation:
     why: str
     sections: list[dict[str, Any]] = field(default_factory=list)
     exercise: dict[str, Any] | None = None
+    # Which model produced predicted_success: BKT here; advice.py swaps in the torch KT model's
+    # prediction when its held-out AUC is better (prediction.py).
+    predicted_by: str = "bkt"
+    prediction_reason: str = "BKT estimate from this learner's answers"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,7 +47,8 @@ class Recommendation:
             "concept": self.concept,
             "title": self.title,
             "mastery": round(self.mastery, 3),
-            "predicted_success": round(self.predicted_success, 3),
+            "predicted_success": {"probability": round(self.predicted_success, 3), "model": self.predicted_by,
+                                  "reason": self.prediction_reason},
             "why": self.why,
             "sections": self.sections,
             "exercise": self.exercise,
