@@ -79,7 +79,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[D
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
                 rel = file.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts) or rel.as_posix() == COURSE_FILE:
+                if any(part.startswith(".") for part in rel.parts) or rel.name == COURSE_FILE:
                     continue
                 found.append((file, rel.as_posix()))
         elif path.is_file():
