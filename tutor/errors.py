@@ -117,6 +117,33 @@ class NotEnoughDataError(TutorError):
     """A model cannot be fitted or trained yet: too few attempts in the log."""
 
 
+# -- The app and its accounts (issue 5) -------------------------------------------------------
+
+
+class AccountError(TutorError):
+    """An account cannot be created or used: bad name, unknown role, duplicate, wrong password."""
+
+
+class PermissionDeniedError(TutorError):
+    """The signed-in user lacks the role or ownership an action needs; checked in the handler itself."""
+
+    def __init__(self, user: str, action: str, needs: str):
+        self.user = user
+        self.action = action
+        super().__init__(f"'{user}' may not {action}: {needs}.")
+
+
+class UnsafeBindError(TutorError):
+    """`tutor serve` on a non-loopback address without any account would expose an open tutor."""
+
+    def __init__(self, host: str):
+        self.host = host
+        super().__init__(
+            f"Refusing to serve on {host} without accounts: anyone on the network could use it. "
+            "Create one first with: tutor user add NAME --role instructor (or bind to 127.0.0.1)."
+        )
+
+
 # -- Learner model: prediction (issue 4) -------------------------------------------------------
 
 
@@ -127,3 +154,7 @@ class KtModelError(TutorError):
         self.path, self.reason = path, reason
         super().__init__(f"Knowledge-tracing model at {path}: {reason}. Re-train it with: tutor train-kt --course COURSE "
                          "(or delete the file to fall back to BKT).")
+
+
+class FeedbackError(TutorError):
+    """A rating or event that cannot be stored as given (unknown target kind, rating not +1/-1, ...)."""

@@ -168,7 +168,10 @@ class Event(Base):
 
 
 class Feedback(Base):
+    """A thumbs up/down. One per (learner, target): a new rating replaces the old (migration 0003)."""
+
     __tablename__ = "feedback"
+    __table_args__ = (sa.Index("ux_feedback_learner_target", "learner_id", "target_kind", "target_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     learner_id: Mapped[str | None] = mapped_column(
@@ -178,4 +181,19 @@ class Feedback(Base):
     target_id: Mapped[str] = mapped_column(sa.String(120))
     rating: Mapped[int] = mapped_column()  # +1 thumbs up, -1 thumbs down
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The prompt that produced the rated message or item, so a rating joins back to its prompt version.
+    prompt_id: Mapped[str | None] = mapped_column(sa.String(120), nullable=True)
+    prompt_version: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A sign-in account for the app (issue 5). `name` is also the learner id of a learner account;
+    `roles` is a list drawn from learner / instructor. Only an argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    roles: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

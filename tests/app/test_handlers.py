@@ -1,0 +1,174 @@
+"""The handlers behind the UI, tested as a user sees them: no browser, fake LLM, real retrieval."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tutor.app import accounts, bank, chat, class_view, concept_map, courses, practice, progress
+from tutor.db import session_scope
+from tutor.db.models import Attempt, Feedback
+from tutor.errors import AccountError, PermissionDeniedError
+
+
+def _answer(ctx, user, course, question, **kw):
+    final = None
+    partials = 0
+    for shown, turn in chat.answer(ctx, user, course, question, **kw):
+        partials += 1
+        final = (shown, turn)
+    return final, partials
+
+
+def test_chat_answer_streams_and_cites_source_section_and_passage(ctx, users, course):
+    (shown, turn), partials = _answer(ctx, users["ada"], course, "How do I stop a loop early?")
+    assert partials > 1  # streamed, not one final block
+    assert turn.citations, shown
+    assert any(c["source"] == "07-loops.md" for c in turn.citations)  # the original name, not the temp upload
+    assert "**Sources**" in shown and "07-loops.md" in shown and "<details>" in shown
+    assert any("loop" in c["text"].lower() for c in turn.citations), turn.citations
+
+
+def test_rating_attaches_to_the_prompt_version_and_only_the_owner_may_rate(ctx, users, course):
+    (_, turn), _ = _answer(ctx, users["ada"], course, "What does a for loop do?")
+    chat.rate(ctx, users["ada"], turn.event_id, liked=True)
+    with pytest.raises(PermissionDeniedError):
+        chat.rate(ctx, users["bob"], turn.event_id, liked=False)
+    with session_scope(ctx.settings) as session:
+        rows = session.scalars(sa.select(Feedback)).all()
+        assert [(r.learner_id, r.rating, r.target_id) for r in rows] == [("ada", 1, str(turn.event_id))]
+        assert rows[0].comment.startswith("prompt ")  # prompt id and version of what was rated
+
+
+def test_what_next_gives_reasons(ctx, users, course):
+    text = chat.what_next(ctx, users["ada"], course)
+    assert text.startswith("1. **") and "—" in text
+
+
+def _correct_and_wrong(ctx, presented):
+    from tutor.db.items import get_item
+
+    with session_scope(ctx.settings) as session:
+        payload = get_item(session, presented.item_id).payload
+    right = payload["answer"]
+    wrong = next((o for o in payload.get("options", []) if o != right), "certainly not this " + right[::-1])
+    return right, wrong
+
+
+def test_double_submit_records_one_attempt_and_a_corrected_answer_counts(ctx, users, course):
+    ada = users["ada"]
+    presented = practice.next_exercise(ctx, ada, course)
+    right, wrong = _correct_and_wrong(ctx, presented)
+    first = practice.submit(ctx, ada, presented, wrong)
+    again = practice.submit(ctx, ada, presented, wrong)  # the double click
+    assert first.verdict != "correct" and not first.duplicate
+    assert again.duplicate and again.attempt_id == first.attempt_id
+    assert first.solution is None and first.hint  # hint first, no solution unasked
+    fixed = practice.submit(ctx, ada, presented, right)
+    assert fixed.verdict == "correct" and fixed.mastery > first.mastery
+    with session_scope(ctx.settings) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 2
+    view = progress.progress(ctx, ada, course)
+    row = next(r for r in view.rows if r["concept"] == presented.concept)
+    assert row["attempts"] == 2 and row["due"]  # mastery and schedule moved at once
+
+
+def test_solution_only_on_request(ctx, users, course):
+    presented = practice.next_exercise(ctx, users["ada"], course)
+    text = practice.solution(ctx, users["ada"], presented)
+    right, _ = _correct_and_wrong(ctx, presented)
+    assert right in text
+
+
+def test_learner_b_cannot_read_or_answer_for_learner_a(ctx, users, course):
+    ada, bob = users["ada"], users["bob"]
+    presented = practice.next_exercise(ctx, ada, course)
+    right, _ = _correct_and_wrong(ctx, presented)
+    practice.submit(ctx, ada, presented, right)
+    with pytest.raises(PermissionDeniedError, match="only their own"):
+        progress.progress(ctx, bob, course, learner_id="ada")
+    with pytest.raises(PermissionDeniedError):
+        practice.submit(ctx, bob, presented, right)
+    assert all(r["attempts"] == 0 for r in progress.progress(ctx, bob, course).rows)
+    # an instructor may look
+    assert any(r["attempts"] for r in progress.progress(ctx, users["teacher"], course, learner_id="ada").rows)
+
+
+def test_non_instructor_is_refused_in_the_handler(ctx, users, course, tmp_path):
+    f = tmp_path / "x.md"
+    f.write_text("# X\n\nSome text about things.\n")
+    ada = users["ada"]
+    for action in (
+        lambda: courses.upload(ctx, ada, course, [(str(f), "x.md")]),
+        lambda: courses.remove(ctx, ada, course),
+        lambda: bank.generate(ctx, ada, course, 1),
+        lambda: bank.set_status(ctx, ada, "anything", "approved"),
+        lambda: concept_map.add_prerequisite(ctx, ada, course, "functions", "loops"),
+        lambda: class_view.dashboard(ctx, ada, course),
+    ):
+        with pytest.raises(PermissionDeniedError, match="only instructors"):
+            action()
+    assert courses.list_sources(ctx, course) == ["07-loops.md", "09-functions.md"]
+
+
+def test_bad_upload_is_named_with_its_reason_and_the_rest_loads(ctx, users, course, tmp_path):
+    good, bad, empty = tmp_path / "a.md", tmp_path / "b.docx", tmp_path / "c.md"
+    good.write_text("# Tuples\n\nA tuple is an immutable sequence of values, written with parentheses.\n")
+    bad.write_bytes(b"PK\x03\x04 not a course file")
+    empty.write_text("")
+    result = courses.upload(ctx, users["teacher"], course, [(str(good), "tuples.md"), (str(bad), "notes.docx"), (str(empty), "empty.md")])
+    assert result.loaded == ["tuples.md"]
+    named = dict(result.errors)
+    assert "unsupported file type" in named["notes.docx"]
+    assert "empty.md" in named
+    assert "**skipped notes.docx**" in result.summary()
+    assert "tuples.md" in courses.list_sources(ctx, course)
+    assert "Removed tuples.md" in courses.remove(ctx, users["teacher"], course, "tuples.md")
+
+
+def test_concept_map_picture_and_edit(ctx, users, course):
+    picture = concept_map.svg(ctx, course)
+    assert picture.startswith("<svg") and "loops" in picture
+    teacher = users["teacher"]
+    concept_map.add_prerequisite(ctx, teacher, course, "functions", "loops")
+    assert ["functions", "loops"] in concept_map.edges(ctx, course)
+    concept_map.remove_prerequisite(ctx, teacher, course, "functions", "loops")
+    assert ["functions", "loops"] not in concept_map.edges(ctx, course)
+
+
+def test_question_bank_generate_review_edit(ctx, users, course):
+    teacher = users["teacher"]
+    counts = bank.generate(ctx, teacher, course, 2, concepts=["loops"])
+    assert counts["loops"] >= 1
+    listed = bank.items(ctx, teacher, course)
+    first = listed[0]
+    assert first["status"] == "draft"
+    bank.set_status(ctx, teacher, first["id"], "rejected")
+    assert bank.items(ctx, teacher, course, status="rejected")[0]["id"] == first["id"]
+    bank.edit(ctx, teacher, first["id"], first["question"] + " (edited)", first["answer"], first["options"] or None)
+    assert bank.items(ctx, teacher, course, status="approved")[0]["question"].endswith("(edited)")
+
+
+def test_class_dashboard_lists_weakest_and_stuck(ctx, users, course):
+    ada = users["ada"]
+    presented = practice.next_exercise(ctx, ada, course)
+    _, wrong = _correct_and_wrong(ctx, presented)
+    for n in range(3):
+        practice.submit(ctx, ada, presented, f"{wrong} {n}")
+    board = class_view.dashboard(ctx, users["teacher"], course)
+    assert board["weakest"][0]["concept"] == presented.concept
+    assert board["stuck"][0]["learner"] == "ada"
+
+
+def test_accounts_hash_passwords_and_check_roles(ctx, users):
+    assert accounts.authenticate("ada", "ada-pass-123", ctx.settings).roles == ("learner",)
+    assert accounts.authenticate("ada", "wrong-password", ctx.settings) is None
+    assert accounts.authenticate("nobody", "ada-pass-123", ctx.settings) is None
+    with pytest.raises(AccountError, match="already exists"):
+        accounts.add_user("ada", "another-pass", ["learner"], settings=ctx.settings)
+    with pytest.raises(AccountError, match="Unknown role"):
+        accounts.add_user("eve", "another-pass", ["admin"], settings=ctx.settings)
+    from tutor.db.models import User as Row
+
+    with session_scope(ctx.settings) as session:
+        assert session.get(Row, "ada").password_hash.startswith("$argon2")

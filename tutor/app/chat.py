@@ -1,0 +1,121 @@
+"""Chat handlers: a streamed, course-grounded answer with citations (source, section, page, and the
+passage itself), the quick actions ("explain more simply", "what next?"), and thumbs up/down.
+
+Every finished turn is logged as an `Event` (kind chat_turn) carrying the prompt id, version and model
+that produced it; a rating is a `Feedback` row pointing at that event, so ratings join to prompt versions.
+The learner is always the signed-in user: no handler takes a learner id from the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from tutor.app.accounts import User, ensure_learner
+from tutor.app.context import AppContext
+from tutor.db import session_scope
+from tutor.db.models import Event, Feedback, Learner, MasteryState
+from tutor.errors import PermissionDeniedError, TutorError
+
+_LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
+_LEVELS = ("beginner", "intermediate", "advanced")
+
+
+@dataclass
+class Turn:
+    """One finished answer: what the chat shows, and the log row a rating attaches to."""
+
+    question: str
+    text: str = ""
+    citations: list[dict] = field(default_factory=list)
+    event_id: int | None = None
+    prompt: str = ""
+
+    def markdown(self) -> str:
+        return self.text + format_citations(self.citations)
+
+
+def format_citations(citations: list[dict]) -> str:
+    """Numbered sources under the answer; each opens to the passage it quotes."""
+    if not citations:
+        return ""
+    lines = ["", "", "**Sources**"]
+    for c in citations:
+        page = f", p. {c['page']}" if c.get("page") is not None else ""
+        passage = " ".join(str(c.get("text", "")).split())
+        lines.append(f"<details><summary>[{c['n']}] {c['source']} — {c['section']}{page}</summary>\n\n{passage}\n\n</details>")
+    return "\n".join(lines)
+
+
+def profile_for(ctx: AppContext, user: User, course: str, simpler: bool = False):
+    """The generation layer's LearnerProfile from the learner model: level, language, mastered concepts."""
+    from tutor.generation.models import LearnerProfile
+    from tutor.learners.mastery import is_mastered
+
+    learner_id = ensure_learner(user, ctx.settings)
+    with session_scope(ctx.settings) as session:
+        learner = session.get(Learner, learner_id)
+        known = session.scalars(sa.select(MasteryState).where(MasteryState.learner_id == learner_id, MasteryState.course == course)).all()
+        level = learner.level if learner.level in _LEVELS else "beginner"
+        language = _LANGUAGES.get(learner.language, learner.language)
+        mastered = [m.concept for m in known if is_mastered(m.p_mastery)]
+    # "Explain more simply" asks for the beginner register whatever the profile says.
+    return LearnerProfile(level="beginner" if simpler else level, language=language, known_concepts=mastered)
+
+
+def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: bool = False) -> Iterator[tuple[str, Turn | None]]:
+    """Stream the answer: yields (markdown so far, None) while tokens arrive, then (final markdown, Turn)."""
+    question = (question or "").strip()
+    if not question:
+        raise TutorError("Type a question first.")
+    if not course:
+        raise TutorError("Choose a course first (an instructor uploads one on the Upload tab).")
+    profile = profile_for(ctx, user, course, simpler)
+    explainer = ctx.explainer()
+    shown = ""
+    with ctx.llm_lock:
+        for piece in explainer.stream(question, course, profile):
+            shown += piece
+            yield shown, None
+    result = explainer.last
+    turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}",
+                citations=[c.model_dump(include={"n", "source", "section", "page", "text"}) for c in result.citations])
+    with session_scope(ctx.settings) as session:
+        event = Event(learner_id=user.name, course=course, kind="chat_turn",
+                      payload={"question": question, "answer": result.text, "origin": result.origin,
+                               "prompt_id": result.prompt_id, "prompt_version": result.prompt_version,
+                               "model": result.model, "simpler": simpler,
+                               "citations": [c["passage_id"] for c in (x.model_dump() for x in result.citations)]})
+        session.add(event)
+        session.flush()
+        turn.event_id = event.id
+    yield turn.markdown(), turn
+
+
+def what_next(ctx: AppContext, user: User, course: str, k: int = 3) -> str:
+    """The learner model's recommendations with their reasons, as chat text."""
+    from tutor.learners.advice import next_activities
+
+    learner_id = ensure_learner(user, ctx.settings)
+    recs = next_activities(learner_id, course, k=k, with_content=False, settings=ctx.settings)
+    if not recs:
+        return "Nothing to recommend yet: this course has no concepts."
+    return "\n".join(f"{i}. **{r.title}** ({r.kind}, mastery {r.mastery:.0%}) — {r.why}" for i, r in enumerate(recs, 1))
+
+
+def rate(ctx: AppContext, user: User, event_id: int, liked: bool, target_kind: str = "message") -> int:
+    """Store a thumbs up/down on one of the user's own tutor messages; returns the feedback row id."""
+    with session_scope(ctx.settings) as session:
+        event = session.get(Event, event_id)
+        if event is None:
+            raise TutorError(f"No tutor message {event_id} to rate.")
+        if event.learner_id != user.name:
+            raise PermissionDeniedError(user.name, "rate another learner's conversation", "a learner rates only their own messages")
+        payload = event.payload or {}
+        row = Feedback(learner_id=user.name, target_kind=target_kind, target_id=str(event_id), rating=1 if liked else -1,
+                       comment=f"prompt {payload.get('prompt_id', '?')} v{payload.get('prompt_version', '?')}")
+        session.add(row)
+        session.flush()
+        return row.id

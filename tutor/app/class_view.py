@@ -1,0 +1,48 @@
+"""Class dashboard: weakest concepts across learners, learners who are stuck, items that are too hard
+or too easy, and the feedback ratings. Instructors only.
+
+"Stuck" = at least STUCK_ATTEMPTS attempts on a concept with mastery still below the mastery threshold.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tutor.app.accounts import User, require_instructor
+from tutor.app.context import AppContext
+from tutor.db import session_scope
+from tutor.db.models import Attempt, Feedback, MasteryState
+
+STUCK_ATTEMPTS = 3
+ITEM_MIN_ATTEMPTS = 3
+TOO_HARD, TOO_EASY = 0.3, 0.95
+
+
+def dashboard(ctx: AppContext, user: User, course: str) -> dict:
+    require_instructor(user, "see the class dashboard")
+    from tutor.learners.mastery import MASTERY_THRESHOLD
+
+    with session_scope(ctx.settings) as session:
+        weakest = session.execute(
+            sa.select(MasteryState.concept, sa.func.avg(MasteryState.p_mastery), sa.func.count(), sa.func.sum(MasteryState.attempts))
+            .where(MasteryState.course == course).group_by(MasteryState.concept).order_by(sa.func.avg(MasteryState.p_mastery))
+        ).all()
+        stuck = session.execute(
+            sa.select(MasteryState.learner_id, MasteryState.concept, MasteryState.p_mastery, MasteryState.attempts)
+            .where(MasteryState.course == course, MasteryState.attempts >= STUCK_ATTEMPTS, MasteryState.p_mastery < MASTERY_THRESHOLD)
+            .order_by(MasteryState.p_mastery)
+        ).all()
+        by_item = session.execute(
+            sa.select(Attempt.item_id, sa.func.avg(Attempt.score), sa.func.count())
+            .where(Attempt.course == course, Attempt.item_id.is_not(None)).group_by(Attempt.item_id)
+        ).all()
+        ratings = session.execute(sa.select(Feedback.target_kind, sa.func.sum(Feedback.rating), sa.func.count())
+                                  .group_by(Feedback.target_kind)).all()
+    return {
+        "weakest": [{"concept": c, "mean_mastery": round(float(m), 3), "learners": int(n), "attempts": int(a or 0)} for c, m, n, a in weakest],
+        "stuck": [{"learner": l, "concept": c, "mastery": round(float(m), 3), "attempts": int(a)} for l, c, m, a in stuck],
+        "items": [{"item": i, "mean_score": round(float(s), 3), "attempts": int(n),
+                   "flag": "too hard" if s < TOO_HARD else "too easy" if s > TOO_EASY else ""}
+                  for i, s, n in by_item if n >= ITEM_MIN_ATTEMPTS],
+        "ratings": [{"target": k, "net": int(s or 0), "count": int(n)} for k, s, n in ratings],
+    }

@@ -1,0 +1,64 @@
+"""What the app loads once per process: settings, retriever (embedding model + store), chat model,
+and the generators built on them. Handlers receive an `AppContext`; tests build one on a temp home.
+
+Shortcut: everything is created lazily on first use and then shared by all sessions; the models are
+thread-safe enough for Gradio's worker threads (llama.cpp calls are serialised by `llm_lock`).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from tutor.config import Settings, get_settings
+
+
+class AppContext:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        # One llama.cpp context cannot serve two generations at once; Gradio runs handlers in threads.
+        self.llm_lock = threading.Lock()
+        self._lock = threading.Lock()
+
+    @cached_property
+    def retriever(self):
+        from tutor.retrieval.retriever import Retriever
+
+        return Retriever(self.settings)
+
+    @cached_property
+    def model(self):
+        from tutor.llm.base import get_chat_model
+
+        return get_chat_model(self.settings)
+
+    @property
+    def store(self):
+        return self.retriever.store
+
+    @property
+    def embedder(self):
+        return self.retriever.embedder
+
+    def explainer(self):
+        from tutor.generation.explanation import Explainer
+
+        # A new Explainer per turn: it keeps the turn's checked result in `.last`.
+        return Explainer(self.model, self.retriever, max_retries=0)
+
+    @cached_property
+    def grader(self):
+        from tutor.generation.feedback import Grader
+
+        return Grader(self.model, embedder=self.embedder, max_retries=min(self.settings.llm_max_retries, 1))
+
+    @cached_property
+    def generator(self):
+        from tutor.generation.exercises import ExerciseGenerator
+
+        return ExerciseGenerator(self.model, embedder=self.embedder, max_retries=self.settings.llm_max_retries)
+
+    def warm(self) -> None:
+        """Load the embedding model, store and chat model now, so the first learner does not wait."""
+        self.retriever
+        self.model

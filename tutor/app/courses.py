@@ -1,0 +1,104 @@
+"""Instructor handlers for course material: upload files (each error named, the rest goes on), list
+courses, remove a file or a whole course. After every change the course's concept graph is re-synced
+from the stored outline, so practice and the concept map see new chapters at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor.app.accounts import User, require_instructor
+from tutor.app.context import AppContext
+from tutor.errors import DocumentError, TutorError
+
+
+@dataclass
+class UploadResult:
+    course: str
+    loaded: list[str] = field(default_factory=list)  # added or updated
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (original file name, reason)
+    chunks_written: int = 0
+
+    def summary(self) -> str:
+        lines = [f"**{self.course}**: {len(self.loaded)} file(s) loaded, {len(self.unchanged)} unchanged, "
+                 f"{len(self.errors)} skipped, {self.chunks_written} chunks written."]
+        lines += [f"- loaded: {name}" for name in self.loaded]
+        lines += [f"- unchanged: {name}" for name in self.unchanged]
+        lines += [f"- **skipped {name}**: {reason}" for name, reason in self.errors]
+        return "\n".join(lines)
+
+
+def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]], title: str | None = None,
+           progress=None) -> UploadResult:
+    """Ingest uploaded files: `files` holds (temporary path, original name). Instructors only."""
+    require_instructor(user, "upload course material")
+    from tutor.retrieval.ingest import ingest
+    from tutor.retrieval.store import validate_course_id
+
+    course = validate_course_id((course or "").strip())
+    if not files:
+        raise TutorError("Choose one or more files to upload (Markdown, text, HTML or PDF).")
+    result = UploadResult(course)
+    paths = [Path(p) for p, _ in files]
+    sources = {Path(p): name for p, name in files}
+    names = {str(Path(p)): name for p, name in files}
+
+    def report(stage: str, n: int) -> None:
+        if progress is not None:
+            progress(stage, n)
+
+    ingest_report = ingest(paths, course, ctx.store, ctx.embedder, ctx.settings, title=title or None,
+                           progress=report, sources=sources)
+    result.loaded = ingest_report.added + ingest_report.updated
+    result.unchanged = list(ingest_report.unchanged)
+    for error in ingest_report.skipped:
+        # The loader names the temporary upload path; the instructor knows the file by its own name.
+        result.errors.append((names.get(error.path, Path(error.path).name), error.reason))
+    result.chunks_written = ingest_report.chunks_written
+    if result.loaded:
+        resync_concepts(ctx, course)
+    return result
+
+
+def resync_concepts(ctx: AppContext, course: str) -> int:
+    from tutor.db import session_scope
+    from tutor.learners.concepts import sync_from_outline
+    from tutor.retrieval.outline import course_outline
+
+    with session_scope(ctx.settings) as session:
+        return sync_from_outline(session, course, course_outline(ctx.store, course))
+
+
+def list_courses(ctx: AppContext) -> list[dict]:
+    """Every course with its counts; anyone signed in may see the list (it names no learner)."""
+    rows = []
+    for course in ctx.store.course_ids():
+        info = ctx.store.info(course)
+        rows.append({"course": info.id, "title": info.title, "files": info.files, "chunks": info.chunks})
+    return rows
+
+
+def list_sources(ctx: AppContext, course: str) -> list[str]:
+    if not course or not ctx.store.exists(course):
+        return []
+    collection = ctx.store.raw_collection(course)
+    return sorted({str(m.get("source")) for _, _, m in ctx.store.rows(collection, include_documents=False)})
+
+
+def remove(ctx: AppContext, user: User, course: str, source: str | None = None) -> str:
+    """Remove one file (by its source name) or, with no source, the whole course. Instructors only."""
+    require_instructor(user, "remove course material")
+    from tutor.retrieval.ingest import remove as remove_from_store
+
+    if not course:
+        raise TutorError("Choose a course first.")
+    deleted, sources = remove_from_store(course, ctx.store, source or None)
+    if source and ctx.store.exists(course):
+        resync_concepts(ctx, course)
+    what = f"{', '.join(sources)} from {course}" if source else f"course {course} ({len(sources)} file(s))"
+    return f"Removed {what}: {deleted} chunks deleted."
+
+
+__all__ = ["UploadResult", "upload", "list_courses", "list_sources", "remove", "DocumentError"]

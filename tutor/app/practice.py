@@ -1,0 +1,172 @@
+"""Practice handlers: present the recommended exercise, grade an answer (hint first, solution on
+request), and record each graded attempt exactly once, which moves mastery and the review card.
+
+Idempotency: a `Presented` exercise gets a random id when it is shown. The attempt key is that id plus
+a hash of the normalised answer, so a double click (same answer, same question shown) is recorded
+once, while a corrected second answer to the same question is a new attempt, as a tutor expects.
+The presented exercise lives in server-side session state: the browser never sends a learner id,
+an item's key, or a score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from tutor.app.accounts import User, ensure_learner
+from tutor.app.context import AppContext
+from tutor.db import session_scope
+from tutor.errors import PermissionDeniedError, TutorError
+
+
+@dataclass
+class Presented:
+    presentation_id: str
+    learner_id: str
+    course: str
+    concept: str
+    item_id: str
+    type: str
+    question: str
+    options: list[str] = field(default_factory=list)
+    why: str = ""
+    shown_at: float = field(default_factory=time.monotonic)
+    hints_used: int = 0
+
+    def markdown(self) -> str:
+        why = f"\n\n*Why this one:* {self.why}" if self.why else ""
+        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>item {self.item_id}</small>"
+
+
+@dataclass
+class Outcome:
+    verdict: str
+    score: float
+    hint: str
+    solution: str | None
+    mastery: float
+    duplicate: bool
+    attempt_id: int
+
+    def markdown(self) -> str:
+        lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
+        if self.duplicate:
+            lines.append("_Already recorded: this answer to this question was counted once._")
+        if self.hint and self.verdict != "correct":
+            lines.append(f"Hint: {self.hint}")
+        if self.solution:
+            lines.append(self.solution)
+        return "\n\n".join(lines)
+
+
+def _exercise(record):
+    from tutor.generation.models import Exercise
+
+    return Exercise.model_validate(record.payload | {"id": record.id})
+
+
+def _generate_item(ctx: AppContext, course: str, concept: str) -> str:
+    """Write and save one exercise for the concept when the bank has none (saved as a draft)."""
+    from tutor.db.items import save_item
+    from tutor.generation.exercises import course_passages
+
+    passages = course_passages(ctx.retriever, course, concept)
+    with ctx.llm_lock:
+        batch = ctx.generator.generate(passages, n=1, pool_passages=course_passages(ctx.retriever, course))
+    if not batch.items:
+        raise TutorError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
+    item = batch.items[0]
+    with session_scope(ctx.settings) as session:
+        return save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,
+                         prompt_version=str(item.prompt_version), model=item.model)
+
+
+def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None = None) -> Presented:
+    """The recommended concept's exercise (or the given concept's), ready to show."""
+    from tutor.db.items import get_item
+    from tutor.learners.advice import next_activities
+
+    if not course:
+        raise TutorError("Choose a course first.")
+    learner_id = ensure_learner(user, ctx.settings)
+    why, item_id = "", None
+    if concept is None:
+        recs = next_activities(learner_id, course, k=1, with_content=False, settings=ctx.settings)
+        if not recs:
+            raise TutorError(f"Course '{course}' has no concepts to practise yet.")
+        concept, why = recs[0].concept, recs[0].why
+        item_id = (recs[0].exercise or {}).get("item_id")
+    else:
+        from tutor.db.items import list_items
+
+        with session_scope(ctx.settings) as session:
+            items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
+        item_id = items[0].id if items else None
+    if item_id is None:
+        item_id = _generate_item(ctx, course, concept)
+    with session_scope(ctx.settings) as session:
+        record = get_item(session, item_id)
+    item = _exercise(record)
+    return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
+                     item_id=item_id, type=item.type, question=item.question, options=list(item.options), why=why)
+
+
+def attempt_key(presented: Presented, answer: str) -> str:
+    from tutor.generation.text import normalise
+
+    digest = hashlib.sha256(normalise(answer).encode("utf-8")).hexdigest()[:16]
+    return f"app:{presented.presentation_id}:{digest}"
+
+
+def _load(ctx: AppContext, user: User, presented: Presented | None):
+    from tutor.db.items import get_item
+
+    if presented is None:
+        raise TutorError("There is no exercise on screen: press 'Next exercise' or 'Quiz me' first.")
+    if presented.learner_id != user.name:
+        raise PermissionDeniedError(user.name, "answer another learner's exercise", "a learner answers only their own")
+    with session_scope(ctx.settings) as session:
+        record = get_item(session, presented.item_id)
+    if record is None:
+        raise TutorError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
+    return _exercise(record)
+
+
+def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str) -> Outcome:
+    """Grade and record once. Mastery and the review schedule move in the same transaction."""
+    from tutor.learners.attempts import record_attempt
+
+    answer = (answer or "").strip()
+    if not answer:
+        raise TutorError("Type or choose an answer first.")
+    item = _load(ctx, user, presented)
+    with ctx.llm_lock:
+        feedback = ctx.grader.grade(item, answer)
+    with session_scope(ctx.settings) as session:
+        result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
+                                score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,
+                                answer=answer, hints_used=presented.hints_used,
+                                time_taken_s=round(time.monotonic() - presented.shown_at, 1))
+    return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
+
+
+def hint(ctx: AppContext, user: User, presented: Presented | None) -> str:
+    """A hint that does not give the answer away; counted so the schedule knows help was used."""
+    item = _load(ctx, user, presented)
+    presented.hints_used += 1
+    from tutor.prompts import load_prompt
+
+    # The grader's own no-give-away hint template: where in the course to look, never the answer.
+    return load_prompt("hint-fallback").render_text(section=item.section or item.concept, source=item.source or item.course,
+                                                    concept=item.concept)
+
+
+def solution(ctx: AppContext, user: User, presented: Presented | None) -> str:
+    """The worked solution on request; later answers to this question count as helped."""
+    item = _load(ctx, user, presented)
+    presented.hints_used += 1
+    from tutor.prompts import load_prompt
+
+    return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
