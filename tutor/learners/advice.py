@@ -17,11 +17,12 @@ from tutor.db import session_scope
 from tutor.db.items import list_items
 from tutor.db.models import Concept, Event, utcnow
 from tutor.errors import TutorError, UnknownConceptError
+from tutor.learners.collaborative import course_evidence, signals
 from tutor.learners.concepts import CourseGraph, ensure_course
 from tutor.learners.paths import PathStep, plan_path
 from tutor.learners.prediction import predict_concepts
 from tutor.learners.recommender import Recommendation, difficulty_of, item_success, pick_item, recommend
-from tutor.learners.state import LearnerState, load_state
+from tutor.learners.state import LearnerState, load_params, load_state
 
 SECTIONS_PER_ACTIVITY = 2
 
@@ -42,7 +43,9 @@ def next_activities(
         state = load_state(session, learner_id, course, graph.order, now)
         retriever = _retriever(settings) if with_content else None
         affinity = _affinity(retriever, graph, state) if retriever else None
-        recs = recommend(graph, state, k=k, affinity=affinity)
+        evidence = course_evidence(session, course, graph.order, load_params(session, course), exclude=learner_id)
+        peers = signals({c: state.get(c).mastery for c in graph.order}, evidence, graph.order)
+        recs = recommend(graph, state, k=k, affinity=affinity, collaborative=peers)
         predictions = predict_concepts(session, learner_id, course, [r.concept for r in recs], settings=settings)
         for rec in recs:
             # The shown score (and the exercise difficulty it picks) comes from the better model.

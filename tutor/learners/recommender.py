@@ -7,8 +7,11 @@ Policy (issue 4), on plain values so the simulator runs exactly this code:
    (a concept that is, or leads to, a goal) and then by `affinity`, a 0-1 similarity of the concept
    to the learner's goals and interests that the caller computes (embeddings in the CLI).
 3. A concept whose prerequisites are not all mastered is never recommended, reviews included.
+   Between goals and affinity comes the collaborative signal (collaborative.py): the mean mastery
+   rise that practising the concept brought learners with a similar record, once enough of them exist.
+   It only reorders ties, so it never outranks prerequisite safety, due reviews or lower mastery.
 The exercise for a concept is chosen by `pick_item`: the item whose predicted success is closest
-to the 70-85% band. Shortcut: collaborative signals (what helped similar learners) are not used yet.
+to the 70-85% band.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tutor.learners.collaborative import Signal
 from tutor.learners.concepts import CourseGraph
 from tutor.learners.mastery import is_mastered, predict_correct
 from tutor.learners.state import ConceptState, LearnerState
@@ -73,8 +77,10 @@ def recommend(
     state: LearnerState,
     k: int = 5,
     affinity: dict[str, float] | None = None,
+    collaborative: dict[str, Signal] | None = None,
 ) -> list[Recommendation]:
     affinity = affinity or {}
+    collaborative = collaborative or {}
     towards_goal = goal_concepts(graph, state)
     eligible = [c for c in graph.order if prerequisites_mastered(graph, state, c)]
 
@@ -82,12 +88,18 @@ def recommend(
     due.sort(key=lambda c: (_recall(state.get(c)), graph.node(c).position))
     due_set = set(due)
 
-    def learn_key(c: str):
+    def learn_key(c: str, with_peers: bool = True):
         st = state.get(c)
-        # Mastery rounded so near-equal estimates tie and the learner's goals and interests decide.
-        return (round(st.mastery, 2), c not in towards_goal, -affinity.get(c, 0.0), graph.node(c).position)
+        peers = collaborative[c].gain if with_peers and c in collaborative else 0.0
+        # Mastery rounded so near-equal estimates tie and the learner's goals, what helped similar
+        # learners, and interests decide, in that order.
+        return (round(st.mastery, 2), c not in towards_goal, -peers, -affinity.get(c, 0.0), graph.node(c).position)
 
-    to_learn = sorted((c for c in eligible if c not in due_set and not is_mastered(state.get(c).mastery)), key=learn_key)
+    candidates = [c for c in eligible if c not in due_set and not is_mastered(state.get(c).mastery)]
+    to_learn = sorted(candidates, key=learn_key)
+    # The signal "influenced the rank" of a concept it moved up compared with the order without it.
+    without = {c: n for n, c in enumerate(sorted(candidates, key=lambda c: learn_key(c, with_peers=False)))}
+    lifted = {c for n, c in enumerate(to_learn) if n < without[c]}
 
     out = []
     for concept in (due + to_learn)[:k]:
@@ -100,7 +112,8 @@ def recommend(
                 title=graph.node(concept).title,
                 mastery=st.mastery,
                 predicted_success=predict_correct(st.mastery, st.params),
-                why=explain(kind, graph, state, concept, concept in towards_goal),
+                why=explain(kind, graph, state, concept, concept in towards_goal,
+                            collaborative.get(concept) if concept in lifted else None),
             )
         )
     return out
@@ -121,7 +134,8 @@ def _names(graph: CourseGraph, concepts) -> str:
     return ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, on_goal_path: bool) -> str:
+def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, on_goal_path: bool,
+            peers: Signal | None = None) -> str:
     """The `why` in plain words, built only from evidence in the learner's record."""
     st = state.get(concept)
     name = graph.node(concept).title or concept
@@ -153,6 +167,9 @@ def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, o
     if on_goal_path:
         goals = [g for g in state.goals if g in graph.concepts]
         parts.append(f"it leads to your goal {_names(graph, goals)}" if concept not in goals else "it is your goal")
+    if peers is not None:
+        parts.append(f"learners with a similar record improved most by practising {name} "
+                     f"({peers.learners} of them)")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 
