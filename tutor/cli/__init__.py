@@ -27,6 +27,7 @@ def _register() -> None:
     courses.register(app)
     config_cmd.register(app)
     __import__("tutor.cli.learners", fromlist=["register"]).register(app)  # learner model (issue 4)
+    __import__("tutor.cli.generate", fromlist=["register"]).register(app)  # explain, quiz, grade (issue 3)
 
 
 _register()

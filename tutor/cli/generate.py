@@ -1,0 +1,142 @@
+"""Generation commands: `tutor explain`, `tutor quiz`, `tutor grade`.
+
+All three work offline on the embedded model (TUTOR_LLM=local) and unchanged on any endpoint
+(TUTOR_LLM=openai). Quiz items are saved in the database so `tutor grade --item ID` can load them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from tutor.config import get_settings
+from tutor.errors import TutorError
+
+_LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain_cmd)
+    app.command("quiz")(quiz_cmd)
+    app.command("grade")(grade_cmd)
+
+
+def _retriever():
+    from tutor.retrieval.retriever import Retriever
+
+    return Retriever(get_settings())
+
+
+def _model():
+    from tutor.llm.base import get_chat_model
+
+    return get_chat_model(get_settings())
+
+
+def _learner_profile(learner_id: str | None):
+    from tutor.generation.models import LearnerProfile
+
+    if not learner_id:
+        return LearnerProfile()
+    from tutor.db import session_scope
+    from tutor.learners.profiles import get_learner
+
+    with session_scope(get_settings()) as session:
+        learner = get_learner(session, learner_id)
+        level = learner.level if learner.level in ("beginner", "intermediate", "advanced") else "beginner"
+        return LearnerProfile(level=level, language=_LANGUAGES.get(learner.language, learner.language))
+
+
+def explain_cmd(
+    question: str = typer.Argument(..., help="The question or topic to explain."),
+    course: str = typer.Option(..., "--course", "-c", help="Course id."),
+    learner: Optional[str] = typer.Option(None, "--learner", "-l", help="Learner id: adapts level and language."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Explain a question from the course, with numbered citations."""
+    from tutor.generation.explanation import Explainer
+
+    settings = get_settings()
+    explainer = Explainer(_model(), _retriever(), max_retries=min(settings.llm_max_retries, 1))
+    result = explainer.explain(question, course, _learner_profile(learner))
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(result.text)
+    for c in result.citations:
+        page = f", p. {c.page}" if c.page is not None else ""
+        typer.echo(f"[{c.n}] {c.source}, {c.section}{page}")
+
+
+def quiz_cmd(
+    course: str = typer.Option(..., "--course", "-c", help="Course id."),
+    concept: Optional[str] = typer.Option(None, "--concept", help="Concept id; default: items drawn across the course."),
+    n: int = typer.Option(3, "--n", min=1, max=50, help="How many items."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of items."),
+) -> None:
+    """Write N verified exercises (multiple choice, short answer, fill-in-the-blank) and save them."""
+    from tutor.db import session_scope
+    from tutor.db.items import save_item
+    from tutor.generation.exercises import ExerciseGenerator, course_passages
+
+    settings = get_settings()
+    retriever = _retriever()
+    everything = course_passages(retriever, course)
+    passages = course_passages(retriever, course, concept) if concept else everything
+    generator = ExerciseGenerator(_model(), embedder=retriever.embedder, max_retries=settings.llm_max_retries)
+    batch = generator.generate(passages, n=n, pool_passages=everything)
+    with session_scope(settings) as session:
+        for item in batch.items:
+            item.id = save_item(
+                session,
+                course=item.course,
+                concept=item.concept,
+                payload=item.model_dump(),
+                prompt_id=item.prompt_id,
+                prompt_version=str(item.prompt_version),
+                model=item.model,
+            )
+    if as_json:
+        typer.echo(json.dumps([item.as_json() for item in batch.items], ensure_ascii=False, indent=2))
+        return
+    for number, item in enumerate(batch.items, start=1):
+        typer.echo(f"{number}. [{item.type}, {item.difficulty}] {item.question}")
+        for letter, option in zip("ABCD", item.options):
+            typer.echo(f"   {letter}) {option}")
+        typer.echo(f"   item id: {item.id}  (tutor grade --item {item.id} --answer ...)")
+    if len(batch.items) < n:
+        typer.secho(f"only {len(batch.items)} of {n} items could be written from this material", fg=typer.colors.YELLOW, err=True)
+
+
+def grade_cmd(
+    item: str = typer.Option(..., "--item", help="Item id printed by `tutor quiz`."),
+    answer: str = typer.Option(..., "--answer", help="The learner's answer (option text, letter or number for choices)."),
+    solution: bool = typer.Option(False, "--solution", help="Also show the full solution."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Grade an answer to a saved item: verdict, misconception, a hint, the solution on request."""
+    from tutor.db import session_scope
+    from tutor.db.items import get_item
+    from tutor.generation.feedback import Grader
+    from tutor.generation.models import Exercise
+
+    settings = get_settings()
+    with session_scope(settings) as session:
+        record = get_item(session, item)
+    if record is None:
+        raise TutorError(f"No item '{item}'. Write some with: tutor quiz --course ID")
+    exercise = Exercise.model_validate(record.payload | {"id": record.id})
+    embedder = _retriever().embedder if exercise.type != "mcq" else None
+    feedback = Grader(_model(), embedder=embedder, max_retries=min(settings.llm_max_retries, 1)).grade(exercise, answer, reveal=solution)
+    if as_json:
+        typer.echo(json.dumps(feedback.model_dump(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{feedback.verdict} (score {feedback.score:g})")
+    if feedback.misconception:
+        typer.echo(f"misconception: {feedback.misconception}")
+    if feedback.hint:
+        typer.echo(f"hint: {feedback.hint}")
+    if feedback.solution:
+        typer.echo(feedback.solution)

@@ -1,0 +1,1 @@
+"""Explanations, exercises and feedback: retrieval-grounded, verified, with deterministic fallbacks."""

@@ -1,0 +1,120 @@
+"""Checks an exercise must pass before anyone sees it; each failed check is one readable problem.
+
+The problems double as re-ask feedback for the model, so they say what to fix. Thresholds:
+- the key is supported when at least 75% of its content tokens occur in the source passage (lexical;
+  the keys are short terms, where embeddings of a 20-token string are noisy);
+- the question is on the passage's topic when 30% of its content tokens occur in it, or its embedding
+  similarity to the passage is at least 0.35;
+- two items are near-copies when their question+answer texts reach 0.9 character similarity or 0.92
+  embedding similarity, or when they ask the same answer from the same passage (the same fact).
+Without an embedder (unit tests) only the lexical checks run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from tutor.generation.models import BLANK, Exercise
+from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
+
+KEY_SUPPORT = 0.75
+TOPIC_SUPPORT = 0.30
+TOPIC_SIMILARITY = 0.35
+DUPLICATE_SIMILARITY = 0.92
+
+
+def _fingerprint(item: Exercise) -> str:
+    return f"{item.question} {item.answer}"
+
+
+def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> list[str]:
+    problems: list[str] = []
+    if len(set(content_tokens(item.question.replace(BLANK, " ")))) < 3:
+        problems.append("the question is too short to be a question (it needs at least 3 different content words)")
+    if not item.answer.strip():
+        problems.append("the answer is empty")
+    if not item.explanation.strip():
+        problems.append("the explanation is empty")
+
+    if item.type == "mcq":
+        problems += _options_problems(item)
+    else:
+        if item.options:
+            problems.append(f"a {item.type} item has no options")
+        if _mentions(item.question.replace(BLANK, " "), item.answer):
+            problems.append("the question gives the answer away")
+    if item.type == "fill_blank" and item.question.count(BLANK) != 1:
+        problems.append(f"a fill-in-the-blank question must contain exactly one {BLANK}")
+
+    support = lexical_support(item.answer, item.source_text)
+    if support < KEY_SUPPORT:
+        problems.append(f"the answer '{item.answer}' is not supported by the course passage (use its words)")
+    if not _on_topic(item, embedder):
+        problems.append("the question is not about the course passage")
+    problems += _duplicate_problems(item, peers, embedder)
+    return problems
+
+
+def _mentions(text: str, term: str) -> bool:
+    """Whether `term` occurs in `text` as a whole word or phrase (so 'if' is not found in 'different')."""
+    term = normalise(term)
+    return bool(term) and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", normalise(text)) is not None
+
+
+def _options_problems(item: Exercise) -> list[str]:
+    problems = []
+    if len(item.options) != 4:
+        problems.append("a multiple-choice item needs exactly 4 options")
+    normalised = [normalise(o) for o in item.options]
+    if any(not o for o in normalised):
+        problems.append("an option is empty")
+    if len(set(normalised)) != len(normalised):
+        problems.append("the options are not all different")
+    elif any(near_duplicate(a, b) for i, a in enumerate(item.options) for b in item.options[i + 1 :]):
+        problems.append("two options are nearly the same")
+    key = normalise(item.answer)
+    if normalised.count(key) != 1:
+        problems.append("exactly one option must be the answer")
+    for option, norm in zip(item.options, normalised):
+        # A distractor that contains the key, or is contained in it, is also (partly) right.
+        if norm != key and norm and key and (norm in key or key in norm):
+            problems.append(f"the option '{option}' overlaps the answer, so two options could be correct")
+        if norm in ("all of the above", "none of the above"):
+            problems.append("do not use 'all/none of the above'")
+    return problems
+
+
+def _on_topic(item: Exercise, embedder) -> bool:
+    question = item.question.replace(BLANK, " ")
+    if lexical_support(question, item.source_text) >= TOPIC_SUPPORT:
+        return True
+    if embedder is None:
+        return False
+    vectors = embedder.embed([question, item.source_text])
+    return float(vectors[0] @ vectors[1]) >= TOPIC_SIMILARITY
+
+
+def _duplicate_problems(item: Exercise, peers: Sequence[Exercise], embedder) -> list[str]:
+    if not peers:
+        return []
+    for peer in peers:
+        same_fact = peer.source_id == item.source_id and normalise(peer.answer) == normalise(item.answer)
+        if same_fact or near_duplicate(_fingerprint(peer), _fingerprint(item)):
+            return ["the item repeats another item of this quiz; ask about a different fact"]
+    if embedder is not None:
+        vectors = embedder.embed([_fingerprint(item)] + [_fingerprint(p) for p in peers])
+        if float(np.max(vectors[1:] @ vectors[0])) >= DUPLICATE_SIMILARITY:
+            return ["the item is nearly a copy of another item of this quiz"]
+    return []
+
+
+def duplicate_pairs(items: Sequence[Exercise], embedder=None) -> int:
+    """How many items repeat an earlier one in the list (for the benchmark's duplicate rate)."""
+    return sum(bool(_duplicate_problems(item, items[:i], embedder)) for i, item in enumerate(items))
+
+
+def key_tokens(item: Exercise) -> list[str]:
+    return content_tokens(item.answer)

