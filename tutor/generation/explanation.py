@@ -33,7 +33,7 @@ def cited_claims(text: str) -> list[tuple[str, list[int]]]:
     for sentence in _SENTENCE.split(text.strip()):
         numbers = [int(n) for n in _CITE.findall(sentence)]
         if numbers:
-            out.append((_CITE.sub("", sentence).strip(), numbers))
+            out.append((_CITE.sub("", sentence).strip().rstrip(".!?").strip(), numbers))
     return out
 
 

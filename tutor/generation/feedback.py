@@ -48,9 +48,13 @@ def combine(band: Verdict, rubric: Verdict | None) -> Verdict:
     return _ORDER[b + (r > b) - (r < b)]
 
 
-def _gives_away(hint: str, key: str) -> bool:
+def _mentions(text: str, key: str) -> bool:
     key = normalise(key)
-    return not hint.strip() or (bool(key) and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", normalise(hint)) is not None)
+    return bool(key) and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", normalise(text)) is not None
+
+
+def _gives_away(hint: str, key: str) -> bool:
+    return not hint.strip() or _mentions(hint, key)
 
 
 class Grader:
@@ -121,6 +125,8 @@ class Grader:
             return None
 
     def _fallback_hint(self, item: Exercise) -> str:
-        return load_prompt("hint-fallback").render_text(
-            section=item.section or item.concept, source=item.source or item.course, concept=item.concept
-        )
+        # The section title can name the answer ("break and continue"): then point at the file only.
+        section = item.section or item.concept
+        if _mentions(section, item.answer):
+            section = ""
+        return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)
