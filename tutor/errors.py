@@ -158,3 +158,20 @@ class KtModelError(TutorError):
 
 class FeedbackError(TutorError):
     """A rating or event that cannot be stored as given (unknown target kind, rating not +1/-1, ...)."""
+
+
+# -- Evaluation (issue 6) --------------------------------------------------------------------------
+
+
+class EvalSuiteError(TutorError):
+    """A suite file or dataset that cannot be used; names the file, the line and the field."""
+
+    def __init__(self, path: str, line: int | None, field: str | None, reason: str):
+        self.path, self.line, self.field, self.reason = path, line, field, reason
+        where = f"{path}:{line}" if line else path
+        what = f" field '{field}'" if field else ""
+        super().__init__(f"{where}:{what} {reason}")
+
+
+class EvalRunError(TutorError):
+    """An eval run that cannot be found, read or compared."""

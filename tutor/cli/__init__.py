@@ -29,6 +29,7 @@ def _register() -> None:
     __import__("tutor.cli.learners", fromlist=["register"]).register(app)  # learner model (issue 4)
     __import__("tutor.cli.generate", fromlist=["register"]).register(app)  # explain, quiz, grade (issue 3)
     __import__("tutor.cli.app_cmd", fromlist=["register"]).register(app)  # serve, user (issue 5)
+    __import__("tutor.cli.evals", fromlist=["register"]).register(app)  # eval run/score/compare/report/history (issue 6)
 
 
 _register()

@@ -1,0 +1,140 @@
+"""Run files: one JSONL per run under TUTOR_HOME/evals/runs/<suite>/<run id>.jsonl.
+
+Line 1 is the run header (suite, task, model configuration, prompt id and version, parameters), then
+one line per case and repeat (inputs, outputs, metric values with reasons, verdict, timing, tokens),
+then a summary line (per-metric value, spread over repeats, threshold and pass/fail). Case lines are
+keyed by case id, so two runs of one suite join on it. This module reads, aggregates and finds runs.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor.errors import EvalRunError
+from tutor.evaluation.metrics import mean
+from tutor.evaluation.suite import Suite
+
+
+def runs_dir(home: Path) -> Path:
+    return Path(home) / "evals" / "runs"
+
+
+@dataclass
+class Run:
+    header: dict
+    cases: list[dict]
+    summary: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.header["run_id"]
+
+    def metric_names(self) -> list[str]:
+        names: list[str] = []
+        for case in self.cases:
+            for name in case["metrics"]:
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def per_case(self, metric: str) -> dict[str, float]:
+        """Case id -> the metric's value averaged over repeats (cases where it does not apply are left out)."""
+        values: dict[str, list[float]] = {}
+        for case in self.cases:
+            value = case["metrics"].get(metric, {}).get("value")
+            if value is not None:
+                values.setdefault(case["id"], []).append(value)
+        return {k: sum(v) / len(v) for k, v in values.items()}
+
+    def verdicts(self) -> dict[str, bool]:
+        """Case id -> passed (in every repeat)."""
+        out: dict[str, bool] = {}
+        for case in self.cases:
+            out[case["id"]] = out.get(case["id"], True) and bool(case["passed"])
+        return out
+
+
+def summarise(cases: list[dict], suite: Suite | None, repeats: int) -> dict:
+    """Per metric: mean over cases per repeat, then mean and spread of those over repeats; gates checked."""
+    names: list[str] = []
+    for case in cases:
+        names += [n for n in case["metrics"] if n not in names]
+    metrics = {}
+    for name in names:
+        per_repeat = [mean(c["metrics"][name]["value"] for c in cases if c["repeat"] == r and name in c["metrics"]) for r in range(repeats)]
+        present = [v for v in per_repeat if v is not None]
+        value = sum(present) / len(present) if present else None
+        entry = {
+            "value": value,
+            "n": sum(1 for c in cases if c["repeat"] == 0 and c["metrics"].get(name, {}).get("value") is not None),
+            "spread": (max(present) - min(present)) if len(present) > 1 else 0.0,
+            "stdev": statistics.stdev(present) if len(present) > 1 else 0.0,
+            "bound": "",
+            "passed": None,
+        }
+        gate = suite.gate(name) if suite else None
+        if gate:
+            entry["bound"] = gate.bound
+            entry["passed"] = gate.passes(value)
+        metrics[name] = entry
+    if suite:  # a gated metric that no case produced is a failure, not a silent pass
+        for gate in suite.metrics:
+            if gate.name not in metrics:
+                metrics[gate.name] = {"value": None, "n": 0, "spread": 0.0, "stdev": 0.0, "bound": gate.bound, "passed": gate.passes(None)}
+    failed = [n for n, m in metrics.items() if m["passed"] is False]
+    passed_cases = sum(1 for c in cases if c["passed"])
+    return {"type": "summary", "metrics": metrics, "failed": failed, "cases_passed": passed_cases, "cases": len(cases)}
+
+
+def write_line(path: Path, record: dict) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_run(path: Path) -> Run:
+    header, cases, summary = None, [], {}
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalRunError(f"{path}:{n}: not a JSON line ({exc.msg}); the run file is damaged.") from exc
+        kind = record.get("type")
+        if kind == "run":
+            header = record
+        elif kind == "case":
+            cases.append(record)
+        elif kind == "summary":
+            summary = record
+    if header is None:
+        raise EvalRunError(f"{path}: not an eval run file (no header line).")
+    return Run(header=header, cases=cases, summary=summary, path=Path(path))
+
+
+def find_run(ref: str, home: Path) -> Run:
+    """A run by file path, by run id, or `latest:SUITE`."""
+    path = Path(ref)
+    if path.is_file():
+        return read_run(path)
+    root = runs_dir(home)
+    if ref.startswith("latest:"):
+        runs = list_runs(ref.split(":", 1)[1], home)
+        if not runs:
+            raise EvalRunError(f"No runs of suite '{ref.split(':', 1)[1]}' under {root}.")
+        return runs[-1]
+    matches = sorted(root.glob(f"*/{ref}.jsonl")) if root.is_dir() else []
+    if not matches:
+        raise EvalRunError(f"No run '{ref}' under {root}. List runs with: tutor eval history SUITE")
+    return read_run(matches[0])
+
+
+def list_runs(suite: str, home: Path) -> list[Run]:
+    """Finished runs of a suite, oldest first."""
+    folder = runs_dir(home) / suite
+    runs = [read_run(p) for p in folder.glob("*.jsonl")] if folder.is_dir() else []
+    return sorted((r for r in runs if r.summary), key=lambda r: r.header.get("started", ""))

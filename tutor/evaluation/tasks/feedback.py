@@ -1,0 +1,69 @@
+"""Feedback: the tutor's Grader judges labelled learner answers; scored for verdict accuracy against the
+label (correct / partly / incorrect), misconception match, and hints that give the key away.
+
+Each case carries its exercise (type, question, options, key, explanation, source passage) so the
+dataset stands alone. Params: max_retries (rubric re-asks, default 0).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tutor.evaluation.metrics.feedback import hint_leak, misconception_match, verdict_accuracy
+from tutor.evaluation.tasks.base import Case, Task
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["mcq", "short_answer", "fill_blank"]
+    question: str
+    options: list[str] = Field(default_factory=list)
+    answer: str
+    explanation: str = ""
+    passage: str
+    concept: str = ""
+
+
+class FeedbackCase(Case):
+    item: FeedbackItem
+    learner_answer: str
+    label: Literal["correct", "partly", "incorrect"]
+    misconception: str = ""
+
+
+def _exercise(case: dict, course: str):
+    from tutor.generation.models import Exercise
+
+    item = case["item"]
+    return Exercise(
+        id=case["id"], type=item["type"], question=item["question"], options=item["options"], answer=item["answer"],
+        explanation=item["explanation"] or item["answer"], difficulty="easy", course=course, concept=item["concept"],
+        source_id=f"eval-{case['id']}", source_text=item["passage"], source="evals/datasets", section=item["concept"],
+        origin="extractive", prompt_id="dataset", prompt_version=1, model="dataset",
+    )
+
+
+class FeedbackTask(Task):
+    name = "feedback"
+    case_model = FeedbackCase
+    main_prompt = "grade"
+    verdict = ("verdict_accuracy", 1.0)
+
+    def produce(self, case: dict, ctx) -> dict:
+        from tutor.generation.feedback import Grader
+
+        grader = Grader(ctx.model, embedder=ctx.embedder, max_retries=int(ctx.params.get("max_retries", 0)))
+        grader.prompt = ctx.prompt_for("grade")
+        feedback = grader.grade(_exercise(case, ctx.course), case["learner_answer"])
+        return feedback.model_dump(include={"verdict", "score", "grader", "misconception", "hint", "similarity", "prompt_id", "prompt_version", "model"})
+
+    def score(self, case: dict, outputs: dict, ctx) -> dict:
+        predicted = outputs.get("verdict", "")
+        return {
+            "verdict_accuracy": verdict_accuracy(predicted, case["label"]),
+            "misconception_match": misconception_match(outputs.get("misconception", ""), case["misconception"]),
+            "hint_leak": hint_leak(outputs.get("hint", ""), case["item"]["answer"]) if predicted != "correct" else hint_leak("", ""),
+        }
