@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test demo bench clean
+.PHONY: setup run test demo bench eval clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ run: demo
 
 test: setup
 	$(PY) -m pytest
+
+# Every shipped eval suite on the embedded model; fails when a metric falls under its threshold.
+# Not part of `make test` (minutes of generation); tests/evaluation has one real-model gate test instead.
+eval: setup
+	@fail=0; for suite in evals/suites/*.yaml; do $(TUTOR) eval run $$suite || fail=1; done; exit $$fail
 
 bench: setup
 	$(PY) benchmarks/retrieval.py

@@ -156,3 +156,12 @@ def test_judge_is_reported_beside_not_instead(feedback_suite, stub_retriever, tm
     scores = ExplanationTask().score({"question": "q", "points": [], "level": "beginner"}, record_outputs, None)
     assert "judge" not in scores
     assert suite.judge is None  # a suite without a rubric never calls a judge
+
+
+def test_latest_summaries_for_the_instructor_view(feedback_suite, stub_retriever):
+    from tutor.evaluation.results import latest_summaries
+
+    assert latest_summaries(get_settings().home) == []
+    run = run_suite(load_suite(feedback_suite), get_settings(), chat_model=FakeChatModel(default=rubric_reply()), retriever=stub_retriever)
+    (row,) = latest_summaries(get_settings().home)
+    assert row["run_id"] == run.id and row["prompt"] == "grade v1" and "verdict_accuracy" in row["metrics"]

@@ -138,3 +138,20 @@ def list_runs(suite: str, home: Path) -> list[Run]:
     folder = runs_dir(home) / suite
     runs = [read_run(p) for p in folder.glob("*.jsonl")] if folder.is_dir() else []
     return sorted((r for r in runs if r.summary), key=lambda r: r.header.get("started", ""))
+
+
+def latest_summaries(home: Path) -> list[dict]:
+    """The newest finished run of every suite, flattened for a dashboard (the app's instructor view)."""
+    root = runs_dir(home)
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        runs = list_runs(folder.name, home)
+        if runs:
+            r = runs[-1]
+            out.append({
+                "suite": folder.name, "run_id": r.id, "started": r.header.get("started"), "model": r.header.get("model_name"),
+                "prompt": f"{r.header.get('prompt_id')} v{r.header.get('prompt_version')}" if r.header.get("prompt_id") else None,
+                "failed": r.summary.get("failed", []),
+                "metrics": {n: m["value"] for n, m in r.summary["metrics"].items()},
+            })
+    return out
