@@ -84,8 +84,12 @@ def quality(chunk_tokens: int | None = None) -> dict[str, dict[str, float]]:
 # -- ingest speed -------------------------------------------------------------------------------
 
 
-def ingest_speed(copies: int = 4) -> dict[str, float]:
-    """Our ingest vs raw encode on the same chunks (the demo course copied `copies` times)."""
+def ingest_speed(copies: int = 2, rounds: int = 3) -> dict[str, float]:
+    """Our ingest vs raw encode on the same chunks (the demo course copied `copies` times).
+
+    The two are measured alternately `rounds` times and the best time of each is kept, so a burst
+    of load from another process on this 2-core machine does not land on one side only.
+    """
     from tutor.retrieval.chunking import chunk_document
     from tutor.retrieval.embeddings import get_embedder
     from tutor.retrieval.ingest import collect_files, ingest
@@ -105,13 +109,16 @@ def ingest_speed(copies: int = 4) -> dict[str, float]:
             doc = load_document(path, source, 10**8)
             chunks = chunk_document(doc, "speed", settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.count_tokens)
             texts.extend(c.embedding_text() for c in chunks)
-        start = time.perf_counter()
-        embedder.model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        raw_s = time.perf_counter() - start
-        start = time.perf_counter()
-        report = ingest([corpus], "speed", open_store(settings), embedder, settings)
-        ours_s = time.perf_counter() - start
-        assert report.chunks_written == len(texts), (report.chunks_written, len(texts))
+        raw_times, our_times = [], []
+        for round_ in range(rounds):
+            start = time.perf_counter()
+            embedder.model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            raw_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            report = ingest([corpus], f"speed{round_}", open_store(settings), embedder, settings)
+            our_times.append(time.perf_counter() - start)
+            assert report.chunks_written == len(texts), (report.chunks_written, len(texts))
+    raw_s, ours_s = min(raw_times), min(our_times)
     return {
         "chunks": len(texts),
         "raw_chunks_per_s": len(texts) / raw_s,

@@ -128,8 +128,11 @@ def ingest(
         (report.updated if stored else report.added).append(source)
         pending.append((source, chunks, stored))
 
-    # Phase 2: embed in batches that run across file boundaries (the encoder is the cost).
+    # Phase 2: embed in batches that run across file boundaries (the encoder is the cost), in order
+    # of length: a batch is padded to its longest text, so mixing lengths wastes encoder work (this
+    # is what SentenceTransformer.encode does within one call; we batch across calls to write as we go).
     queue = [(n, chunk) for n, (_, chunks, _) in enumerate(pending) for chunk in chunks]
+    queue.sort(key=lambda item: len(item[1].embedding_text()))
     left = [len(chunks) for _, chunks, _ in pending]
     if progress:
         progress("total", len(queue))

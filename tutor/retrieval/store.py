@@ -178,7 +178,8 @@ class VectorStore:
 
     def nearest(self, collection, embedding, n: int) -> list[tuple[str, float, str, dict]]:
         """(id, cosine similarity, text, metadata) of the n nearest chunks."""
-        n = min(n, collection.count())
+        # No count() guard: Chroma returns what it has when asked for more, and count() costs as
+        # much as the query itself on a large collection.
         if n <= 0:
             return []
         got = self._call(
