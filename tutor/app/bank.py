@@ -29,8 +29,7 @@ def generate(ctx: AppContext, user: User, course: str, n: int = 2, concepts: lis
     counts = {}
     for concept in wanted:
         passages = course_passages(ctx.retriever, course, concept)
-        with ctx.llm_lock:
-            batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
+        batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
         with session_scope(ctx.settings) as session:
             for item in batch.items:
                 save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,

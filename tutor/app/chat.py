@@ -75,10 +75,9 @@ def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: 
     profile = profile_for(ctx, user, course, simpler)
     explainer = ctx.explainer()
     shown = ""
-    with ctx.llm_lock:
-        for piece in explainer.stream(question, course, profile):
-            shown += piece
-            yield shown, None
+    for piece in explainer.stream(question, course, profile):
+        shown += piece
+        yield shown, None
     result = explainer.last
     turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}",
                 citations=[c.model_dump(include={"n", "source", "section", "page", "text"}) for c in result.citations])

@@ -1,8 +1,9 @@
 """What the app loads once per process: settings, retriever (embedding model + store), chat model,
 and the generators built on them. Handlers receive an `AppContext`; tests build one on a temp home.
 
-Shortcut: everything is created lazily on first use and then shared by all sessions; the models are
-thread-safe enough for Gradio's worker threads (llama.cpp calls are serialised by `llm_lock`).
+Shortcut: everything is created lazily on first use and then shared by all sessions. Gradio runs
+handlers in worker threads; one llama.cpp context cannot run two generations at once, so the chat
+model is wrapped to hold `llm_lock` during each model call only (retrieval and grading run in parallel).
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from tutor.config import Settings, get_settings
 class AppContext:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        # One llama.cpp context cannot serve two generations at once; Gradio runs handlers in threads.
         self.llm_lock = threading.Lock()
-        self._lock = threading.Lock()
 
     @cached_property
     def retriever(self):
@@ -30,7 +29,7 @@ class AppContext:
     def model(self):
         from tutor.llm.base import get_chat_model
 
-        return get_chat_model(self.settings)
+        return LockedChatModel(get_chat_model(self.settings), self.llm_lock)
 
     @property
     def store(self):
@@ -62,3 +61,20 @@ class AppContext:
         """Load the embedding model, store and chat model now, so the first learner does not wait."""
         self.retriever
         self.model
+
+
+class LockedChatModel:
+    """The ChatModel seam, with one generation at a time: the lock is held for a call or a stream only."""
+
+    def __init__(self, model, lock: threading.Lock):
+        self.inner = model
+        self.lock = lock
+        self.name = model.name
+
+    def complete(self, messages, **kwargs):
+        with self.lock:
+            return self.inner.complete(messages, **kwargs)
+
+    def stream(self, messages, **kwargs):
+        with self.lock:
+            yield from self.inner.stream(messages, **kwargs)

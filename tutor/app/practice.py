@@ -73,8 +73,7 @@ def _generate_item(ctx: AppContext, course: str, concept: str) -> str:
     from tutor.generation.exercises import course_passages
 
     passages = course_passages(ctx.retriever, course, concept)
-    with ctx.llm_lock:
-        batch = ctx.generator.generate(passages, n=1, pool_passages=course_passages(ctx.retriever, course))
+    batch = ctx.generator.generate(passages, n=1, pool_passages=course_passages(ctx.retriever, course))
     if not batch.items:
         raise TutorError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
     item = batch.items[0]
@@ -142,8 +141,7 @@ def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str
     if not answer:
         raise TutorError("Type or choose an answer first.")
     item = _load(ctx, user, presented)
-    with ctx.llm_lock:
-        feedback = ctx.grader.grade(item, answer)
+    feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
         result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
                                 score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,

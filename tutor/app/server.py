@@ -7,11 +7,12 @@ other address without accounts it refuses to start, so no open tutor is ever exp
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 from tutor.app.accounts import authenticate, has_users
 from tutor.app.context import AppContext
-from tutor.errors import UnsafeBindError
+from tutor.errors import TutorError, UnsafeBindError
 
 
 def is_loopback(host: str) -> bool:
@@ -44,8 +45,32 @@ def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
     from tutor.app.ui import build
 
     ctx.warm()  # models loaded once, before the first learner arrives
-    auth = (lambda name, password: authenticate(name, password, ctx.settings) is not None) if accounts else None
+    _prepare_courses(ctx)
+    auth = None
+    if accounts:
+        async def auth(name: str, password: str) -> bool:
+            # Gradio awaits an async callback on its event loop; argon2 takes ~0.1 s of CPU on purpose,
+            # so it runs in a thread, or every sign-in would stall every other request.
+            return await asyncio.to_thread(lambda: authenticate(name, password, ctx.settings) is not None)
     return build(ctx, accounts=accounts), auth, accounts
+
+
+def _prepare_courses(ctx: AppContext) -> None:
+    """Build every course's concept graph and search index now, one course at a time.
+
+    The learner model builds a graph on first use, and twenty first uses at once would race to insert
+    the same concepts (UNIQUE violations); the first search builds the BM25 index and warms the
+    embedding model (about 10 s on 2 cores), which the first learner would otherwise wait for."""
+    from tutor.db import session_scope
+    from tutor.learners.concepts import ensure_course
+
+    for course in ctx.store.course_ids():
+        try:
+            with session_scope(ctx.settings) as session:
+                ensure_course(session, course, ctx.settings)
+            ctx.retriever.search("warm up", course, k=1)
+        except TutorError as exc:  # an empty course must not keep the others from being served
+            print(f"warning: course {course}: {exc}", flush=True)
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: AppContext | None = None, prevent_thread_lock: bool = False):

@@ -60,7 +60,8 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
 
     with gr.Blocks(title="tutor") as demo:
         who = gr.Markdown(elem_id="who")
-        course = gr.Dropdown(label="Course", choices=[], allow_custom_value=False, elem_id="course")
+        # Custom values allowed: courses appear at run time, and the handlers reject an unknown course anyway.
+        course = gr.Dropdown(label="Course", choices=course_choices(), allow_custom_value=True, elem_id="course")
         presented = gr.State(None)  # the exercise on screen (server-side, per browser session)
         turns = gr.State({})  # chat message index -> logged event id, for thumbs up/down
 
