@@ -88,12 +88,21 @@ def run_cmd(
     model: Optional[str] = typer.Option(None, "--model", help="A model configuration named in the suite (default: its first), or local/openai/fake."),
     prompt_version: Optional[int] = typer.Option(None, "--prompt-version", help="Version of the suite's main prompt."),
     repeat: int = typer.Option(1, "--repeat", min=1, max=20, help="Run each case N times and report the spread."),
+    params: list[str] = typer.Option([], "--set", help="Override a suite parameter, e.g. --set mode=dense (recorded in the run)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Run a suite; exit 1 when a metric falls under its threshold."""
+    import yaml
+
+    from tutor.errors import TutorError
     from tutor.evaluation.runner import run_suite
 
     loaded = _suite(suite)
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise TutorError(f"--set takes KEY=VALUE, not '{item}'.")
+        loaded.params[key.strip()] = yaml.safe_load(value)  # so k=5 is a number and mode=dense a string
     with _progress() as progress:
         run = run_suite(loaded, get_settings(), model=model, prompt_version=prompt_version, repeat=repeat, progress=progress)
     if as_json:
@@ -156,7 +165,7 @@ def compare_cmd(
             items.add_column(col)
         for c in changed[:limit]:
             items.add_row(c["id"], "pass" if c["a_passed"] else "FAIL", "pass" if c["b_passed"] else "FAIL",
-                          _output_text(c["a"]["outputs"])[:120], _output_text(c["b"]["outputs"])[:120])
+                          " ".join(_output_text(c["a"]["outputs"]).split())[:120], " ".join(_output_text(c["b"]["outputs"]).split())[:120])
         console.print(items)
 
 
