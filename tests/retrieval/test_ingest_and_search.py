@@ -8,6 +8,7 @@ import pytest
 
 from tutor.config import get_settings
 from tutor.errors import EmbeddingMismatchError, TutorError, UnknownCourseError
+from tutor.retrieval import ingest as ingest_module
 from tutor.retrieval.ingest import ingest, reindex, remove
 from tutor.retrieval.outline import course_outline
 from tutor.retrieval.retriever import Retriever, relative_score_fusion
@@ -86,6 +87,8 @@ def test_interrupted_ingest_is_finished_by_a_rerun_without_duplicates(retriever,
         real_upsert(collection, chunks, embeddings)
 
     monkeypatch.setattr(retriever.store, "upsert", dying_upsert)
+    # Windows of one batch: the files of the first window are complete when the kill comes.
+    monkeypatch.setattr(ingest_module, "EMBED_WINDOW", 64)
     with pytest.raises(KeyboardInterrupt):
         run_ingest(retriever, [course_dir])
     monkeypatch.setattr(retriever.store, "upsert", real_upsert)

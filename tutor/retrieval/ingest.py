@@ -25,6 +25,7 @@ from tutor.retrieval.store import VectorStore, validate_course_id
 
 COURSE_FILE = "course.yaml"
 EMBED_BATCH = 64
+EMBED_WINDOW = 8 * EMBED_BATCH
 
 # progress(event, amount): "total" once with the number of chunks to embed, then "advance" per batch.
 Progress = Callable[[str, int], None]
@@ -128,11 +129,13 @@ def ingest(
         (report.updated if stored else report.added).append(source)
         pending.append((source, chunks, stored))
 
-    # Phase 2: embed in batches that run across file boundaries (the encoder is the cost), in order
-    # of length: a batch is padded to its longest text, so mixing lengths wastes encoder work (this
-    # is what SentenceTransformer.encode does within one call; we batch across calls to write as we go).
-    queue = [(n, chunk) for n, (_, chunks, _) in enumerate(pending) for chunk in chunks]
-    queue.sort(key=lambda item: len(item[1].embedding_text()))
+    # Phase 2: embed in batches that run across file boundaries (the encoder is the cost). Within
+    # windows of whole files, chunks go in order of length: a batch is padded to its longest text,
+    # so mixing lengths wastes encoder work. Windows keep files finishing as we go, so a killed
+    # ingest keeps most of its work (a global sort would leave nearly every file unfinished).
+    queue = []
+    for window in _windows(pending, EMBED_WINDOW):
+        queue.extend(sorted(window, key=lambda item: len(item[1].embedding_text())))
     left = [len(chunks) for _, chunks, _ in pending]
     if progress:
         progress("total", len(queue))
@@ -157,6 +160,18 @@ def ingest(
         if report.chunks_written or report.chunks_deleted:
             store.bump_revision(collection)
     return report
+
+
+def _windows(pending: list[tuple[str, list[Chunk], dict]], size: int) -> Iterable[list[tuple[int, Chunk]]]:
+    """(file number, chunk) pairs grouped into runs of whole files holding about `size` chunks."""
+    window: list[tuple[int, Chunk]] = []
+    for n, (_, chunks, _) in enumerate(pending):
+        window.extend((n, chunk) for chunk in chunks)
+        if len(window) >= size:
+            yield window
+            window = []
+    if window:
+        yield window
 
 
 def _is_complete(stored: dict[str, dict], chunks: list[Chunk]) -> bool:
