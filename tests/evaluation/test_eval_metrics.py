@@ -141,3 +141,9 @@ def test_mean_and_share_skip_what_does_not_apply():
     assert mean([1.0, None, 0.0]) == 0.5
     assert mean([None]) is None
     assert share([True, False, True, True], "x").value == 0.75
+
+
+def test_grounding_of_a_quoted_list_with_markers_after_the_stop():
+    text = "Here is what the course says about this:\n- The break statement exits the loop immediately. [1]\n- Lists hold items. [2]"
+    assert tx.answer_sentences(text) == [("The break statement exits the loop immediately.", [1]), ("Lists hold items.", [2])]
+    assert tx.grounding(text, {1: PASSAGE, 2: "A list holds items in order."}).value == 1.0
