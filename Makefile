@@ -37,9 +37,8 @@ demo: setup
 
 run: demo
 	@echo
-	@echo "The demo course is loaded. Search it with:"
-	@echo "  $(TUTOR) search \"how do I stop a loop early?\" --course intro-python"
-	@if $(TUTOR) serve --help >/dev/null 2>&1; then $(TUTOR) serve --host $(HOST) --port $(PORT); fi
+	@echo "The demo course is loaded (search it: $(TUTOR) search \"how do I stop a loop early?\" --course intro-python)."
+	$(TUTOR) serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest
