@@ -175,3 +175,15 @@ class EvalSuiteError(TutorError):
 
 class EvalRunError(TutorError):
     """An eval run that cannot be found, read or compared."""
+
+
+# -- App: question bank export / import (issue 5) -------------------------------------------------
+
+
+class LmsFormatError(TutorError):
+    """A question-bank file (Moodle XML or GIFT) that cannot be read or written as asked."""
+
+    def __init__(self, fmt: str, reason: str):
+        self.format, self.reason = fmt, reason
+        super().__init__(f"Question bank file ({fmt}): {reason}. Export a fresh one with: tutor bank export --course ID "
+                         "--format moodle|gift")

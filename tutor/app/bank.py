@@ -78,3 +78,61 @@ def edit(ctx: AppContext, user: User, item_id: str, question: str, answer: str, 
             raise TutorError("For a multiple-choice item the answer must be one of the options, word for word.")
         row.payload, row.status, row.updated_at = payload, "approved", utcnow()
     return f"Item {item_id} saved and approved."
+
+
+# -- LMS export / import (Moodle XML, GIFT): the formats live in lms_export.py ---------------------
+
+IMPORT_PROMPT_ID = "lms-import"  # provenance of an imported item: no prompt wrote it
+
+
+def export_items(ctx: AppContext, user: User, course: str, fmt: str) -> tuple[str, int]:
+    """The course's approved items as a Moodle XML or GIFT document, and how many it holds."""
+    require_instructor(user, "export the question bank")
+    from tutor.app.lms_export import LmsItem, dump
+    from tutor.db.items import list_items
+
+    if not course:
+        raise TutorError("Choose a course first.")
+    with session_scope(ctx.settings) as session:
+        records = list_items(session, course, status="approved")
+    items = [LmsItem(type=r.payload.get("type", "short_answer"), question=r.payload.get("question", ""),
+                     answer=r.payload.get("answer", ""), options=list(r.payload.get("options", [])), concept=r.concept,
+                     explanation=r.payload.get("explanation", "")) for r in records]
+    return dump(items, fmt, course), len(items)
+
+
+def import_items(ctx: AppContext, user: User, course: str, text: str, fmt: str | None = None) -> dict:
+    """Read a Moodle XML or GIFT document into the course's bank as drafts (an instructor reviews them).
+
+    An item that is already in the bank (same course, concept and question) keeps its review status.
+    Returns {"imported": n, "skipped": [reasons]}; one bad question does not stop the rest.
+    """
+    require_instructor(user, "import question-bank items")
+    from tutor.app.lms_export import load
+    from tutor.db.items import save_item
+    from tutor.generation.models import Exercise
+    from pydantic import ValidationError
+
+    if not course:
+        raise TutorError("Choose a course first.")
+    parsed, skipped = load(text, fmt)
+    imported = 0
+    with session_scope(ctx.settings) as session:
+        for n, item in enumerate(parsed, start=1):
+            concept = item.concept or "imported"
+            payload = {"type": item.type, "question": item.question, "options": item.options, "answer": item.answer,
+                       "explanation": item.explanation, "difficulty": "medium", "course": course, "concept": concept,
+                       "source_id": "", "source_text": "", "origin": "model", "prompt_id": IMPORT_PROMPT_ID,
+                       "prompt_version": 1, "model": "import"}
+            try:
+                Exercise.model_validate(payload)  # practice must be able to grade it
+            except ValidationError as exc:
+                skipped.append(f"item {n}: {exc.errors()[0]['msg']}")
+                continue
+            if item.type == "mcq" and item.answer not in item.options:
+                skipped.append(f"item {n}: the right answer is not among the options")
+                continue
+            save_item(session, course=course, concept=concept, payload=payload, prompt_id=IMPORT_PROMPT_ID,
+                      prompt_version="1", model="import")
+            imported += 1
+    return {"imported": imported, "skipped": skipped}

@@ -146,6 +146,11 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
                     reject_btn = gr.Button("Reject")
                     save_btn = gr.Button("Save edit")
                 bank_result = gr.Markdown()
+                with gr.Row():  # LMS exchange: approved items out, Moodle XML / GIFT files in (as drafts)
+                    lms_format = gr.Radio(label="LMS format", choices=["moodle", "gift"], value="moodle", elem_id="lms-format")
+                    export_btn = gr.Button("Export approved", elem_id="bank-export")
+                    export_file = gr.File(label="Exported file", interactive=False, elem_id="bank-export-file")
+                    import_file = gr.File(label="Import Moodle XML or GIFT", file_types=[".xml", ".txt", ".gift"], elem_id="bank-import-file")
 
             # ---------------------------------------------------------------- instructor: class
             with gr.Tab("Class", id="class", visible=False) as class_tab:
@@ -393,6 +398,33 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
             return message, bank_rows.__wrapped__(course_id, status_filter, request)
 
         save_btn.click(bank_save, [course, bank_id, bank_q, bank_a, bank_opts, bank_filter], [bank_result, bank_table])
+
+        @_guard
+        def bank_export(course_id, fmt, request: gr.Request):
+            import tempfile
+            from pathlib import Path
+
+            from tutor.app.lms_export import SUFFIX
+
+            text, count = bank.export_items(ctx, user_of(request), course_id, fmt)
+            path = Path(tempfile.mkdtemp(prefix="tutor-bank-")) / f"{course_id}-bank{SUFFIX[fmt]}"
+            path.write_text(text, encoding="utf-8")
+            return f"Exported {count} approved item(s) as {fmt}.", str(path)
+
+        export_btn.click(bank_export, [course, lms_format], [bank_result, export_file])
+
+        @_guard
+        def bank_import(course_id, upload, status_filter, request: gr.Request):
+            if upload is None:
+                return gr.skip(), gr.skip(), gr.skip()
+            path = upload if isinstance(upload, str) else upload.name
+            with open(path, encoding="utf-8") as handle:
+                result = bank.import_items(ctx, user_of(request), course_id, handle.read())
+            skipped = "".join(f"\n- skipped {reason}" for reason in result["skipped"])
+            return (f"Imported {result['imported']} item(s) as drafts.{skipped}", bank_rows.__wrapped__(course_id, status_filter, request),
+                    None)
+
+        import_file.upload(bank_import, [course, import_file, bank_filter], [bank_result, bank_table, import_file])
 
         # -- class
         @_guard

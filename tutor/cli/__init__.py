@@ -30,6 +30,7 @@ def _register() -> None:
     __import__("tutor.cli.generate", fromlist=["register"]).register(app)  # explain, quiz, grade (issue 3)
     __import__("tutor.cli.app_cmd", fromlist=["register"]).register(app)  # serve, user (issue 5)
     __import__("tutor.cli.evals", fromlist=["register"]).register(app)  # eval run/score/compare/report/history (issue 6)
+    __import__("tutor.cli.bank_cmd", fromlist=["register"]).register(app)  # bank export/import, Moodle XML and GIFT (issue 5)
 
 
 _register()
