@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Learner model (issue: learner model)
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite (WAL) in home.")
 
+    # App (issue 5)
+    approved_items_only: bool = Field(False, description="Practice serves only items an instructor approved (no drafts, no new ones).")
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:

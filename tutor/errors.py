@@ -187,3 +187,13 @@ class LmsFormatError(TutorError):
         self.format, self.reason = fmt, reason
         super().__init__(f"Question bank file ({fmt}): {reason}. Export a fresh one with: tutor bank export --course ID "
                          "--format moodle|gift")
+
+
+class NoApprovedItemsError(TutorError):
+    """TUTOR_APPROVED_ITEMS_ONLY is on and the bank holds no approved item for what the learner asked."""
+
+    def __init__(self, course: str, concept: str | None = None):
+        self.course, self.concept = course, concept
+        where = f"'{concept}' in {course}" if concept else f"course {course}"
+        super().__init__(f"No approved exercise for {where} yet: practice serves only approved items here. "
+                         "An instructor approves them in the Question bank tab.")
