@@ -55,10 +55,42 @@ def progress(ctx: AppContext, user: User, course: str, learner_id: str | None = 
 
 
 def recommendations(ctx: AppContext, user: User, course: str, k: int = 5) -> list[dict]:
+    """The learner's next activities; each carries `event_id`, the logged list it was shown in, so a
+    thumbs up/down (rate_recommendation) points at exactly what was shown."""
+    import sqlalchemy as sa
+
+    from tutor.db.models import Event
     from tutor.learners.advice import next_activities
 
     learner_id = ensure_learner(user, ctx.settings)
-    return [r.as_dict() for r in next_activities(learner_id, course, k=k, with_content=False, settings=ctx.settings)]
+    recs = [r.as_dict() for r in next_activities(learner_id, course, k=k, with_content=False, settings=ctx.settings)]
+    with session_scope(ctx.settings) as session:
+        # next_activities logs the list it returns as this learner's newest 'recommendation' event.
+        event_id = session.scalar(sa.select(sa.func.max(Event.id)).where(
+            Event.learner_id == learner_id, Event.course == course, Event.kind == "recommendation"))
+    return [r | {"event_id": event_id} for r in recs]
+
+
+def rate_recommendation(ctx: AppContext, user: User, rec: dict, liked: bool) -> str:
+    """Thumbs up/down on one shown recommendation (a dict from `recommendations`), one rating per
+    learner, list and concept. No prompt writes a recommendation, so the prompt fields stay empty and
+    the comment names the model behind its predicted success (BKT or the KT model)."""
+    from tutor.db.models import Event
+    from tutor.errors import PermissionDeniedError, TutorError
+    from tutor.learners.feedback import rate
+
+    learner_id = ensure_learner(user, ctx.settings)
+    concept, event_id = rec.get("concept"), rec.get("event_id")
+    with session_scope(ctx.settings) as session:
+        event = session.get(Event, event_id) if event_id is not None else None
+        if event is None or event.kind != "recommendation" or concept not in (event.payload or {}).get("concepts", []):
+            raise TutorError("That recommendation was not shown: press Refresh and rate one from the list.")
+        if event.learner_id != learner_id:
+            raise PermissionDeniedError(user.name, "rate another learner's recommendations", "a learner rates only their own")
+        model = (rec.get("predicted_success") or {}).get("model", "?")
+        rate(session, learner_id, "recommendation", f"{event_id}:{concept}", 1 if liked else -1,
+             comment=f"{rec.get('kind', '?')} {concept}; predicted by {model}")
+    return f"Thanks: your {'thumbs up' if liked else 'thumbs down'} on '{rec.get('title', concept)}' was stored."
 
 
 def path_to(ctx: AppContext, user: User, course: str, goal: str) -> list[dict]:

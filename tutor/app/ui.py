@@ -100,6 +100,12 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
                                              interactive=False, elem_id="mastery-table")
                 summary_md = gr.Markdown(elem_id="progress-summary")
                 recs_md = gr.Markdown(elem_id="recommendations")
+                shown_recs = gr.State([])  # the recommendations on screen (server-side), for thumbs up/down
+                with gr.Row():
+                    rec_pick = gr.Dropdown(label="Rate a recommendation", choices=[], elem_id="rec-pick")
+                    rec_up = gr.Button("👍", elem_id="rec-up")
+                    rec_down = gr.Button("👎", elem_id="rec-down")
+                rec_result = gr.Markdown(elem_id="rec-result")
                 with gr.Row():
                     goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
                     path_btn = gr.Button("Path to goal", elem_id="path")
@@ -281,16 +287,31 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
             due = ", ".join(r["title"] for r in view.due) or "none"
             summary = (f"**{view.learner_id}** · predicted score {view.predicted_score:.0%} · "
                        f"{sum(r['attempts'] for r in view.rows)} attempts · due for review: {due}")
-            recs = ""
+            recs, items = "", []
             if view.learner_id == user.name:
                 items = progress.recommendations(ctx, user, course_id)
                 recs = "**Recommended next**\n\n" + "\n".join(f"1. **{r['title']}** ({r['kind']}) — {r['why']}" for r in items)
             goals = progress.concepts(ctx, course_id)
-            return frame, view.table(), summary, recs, gr.update(choices=goals)
+            picks = gr.update(choices=[(r["title"], i) for i, r in enumerate(items)], value=None)
+            return frame, view.table(), summary, recs, gr.update(choices=goals), items, picks
 
-        progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal]
+        progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal, shown_recs, rec_pick]
         refresh_btn.click(load_progress, [course, learner_box], progress_outputs)
         progress_tab.select(load_progress, [course, learner_box], progress_outputs)
+
+        @_guard
+        def rate_rec(items, index, request: gr.Request, liked=True):
+            if index is None or not 0 <= int(index) < len(items or []):
+                raise TutorError("Choose a recommendation to rate first.")
+            return progress.rate_recommendation(ctx, user_of(request), items[int(index)], liked)
+
+        rec_up.click(rate_rec, [shown_recs, rec_pick], [rec_result])
+
+        @_guard
+        def rate_rec_down(items, index, request: gr.Request):
+            return rate_rec.__wrapped__(items, index, request, liked=False)
+
+        rec_down.click(rate_rec_down, [shown_recs, rec_pick], [rec_result])
 
         @_guard
         def load_path(course_id, goal_id, request: gr.Request):
