@@ -93,32 +93,32 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
     if not course:
         raise TutorError("Choose a course first.")
     learner_id = ensure_learner(user, ctx.settings)
-    why, item_id = "", None
     # With TUTOR_APPROVED_ITEMS_ONLY a learner never sees a draft, and nothing is generated on the fly
     # (a new item would be an unreviewed draft).
     approved_only = ctx.settings.approved_items_only
+    why, item_id = "", None
     if concept is None:
         recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else 1, with_content=False,
                                settings=ctx.settings)
         if not recs:
             raise TutorError(f"Course '{course}' has no concepts to practise yet.")
-        concept, why = recs[0].concept, recs[0].why
         if approved_only:
             # advice picks an approved item whenever the concept has one, so its status says whether any exists.
             recs = [r for r in recs if (r.exercise or {}).get("status") == "approved"]
             if not recs:
                 raise NoApprovedItemsError(course)
+        concept, why = recs[0].concept, recs[0].why
         item_id = (recs[0].exercise or {}).get("item_id")
     else:
         from tutor.db.items import list_items
 
         with session_scope(ctx.settings) as session:
             items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
-        item_id = items[0].id if items else None
         if approved_only:
             items = [i for i in items if i.status == "approved"]
             if not items:
                 raise NoApprovedItemsError(course, concept)
+        item_id = items[0].id if items else None
     if item_id is None:
         item_id = _generate_item(ctx, course, concept)
     with session_scope(ctx.settings) as session:
