@@ -197,3 +197,31 @@ class NoApprovedItemsError(TutorError):
         where = f"'{concept}' in {course}" if concept else f"course {course}"
         super().__init__(f"No approved exercise for {where} yet: practice serves only approved items here. "
                          "An instructor approves them in the Question bank tab.")
+
+
+# -- Hardening (issue 7) ---------------------------------------------------------------------------
+
+
+class InputError(TutorError):
+    """Text typed into the app or API that cannot be used as given (empty, too long)."""
+
+    def __init__(self, what: str, reason: str):
+        self.what, self.reason = what, reason
+        super().__init__(f"{what}: {reason}")
+
+
+class HomeNotWritableError(TutorError):
+    """TUTOR_HOME (or a folder in it) cannot be created or written."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"Cannot write to {self.path} ({reason}). Point TUTOR_HOME at a writable folder.")
+
+
+class CommunityOptInError(TutorError):
+    """Study partners are shown only to learners who share their own mastery (opt in on the Community tab)."""
+
+    def __init__(self, user: str):
+        self.user = user
+        super().__init__(f"'{user}' has not joined study partners: tick 'Show me to other learners' on the Community tab first "
+                         "(partners see your display name and what you could help them with).")

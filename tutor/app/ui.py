@@ -12,7 +12,7 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from tutor.app import bank, chat, class_view, concept_map, courses, practice, progress
+from tutor.app import bank, chat, class_view, community, concept_map, courses, practice, progress
 from tutor.app.accounts import User, get_user, local_user
 from tutor.app.context import AppContext
 from tutor.errors import TutorError
@@ -110,6 +110,14 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
                     goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
                     path_btn = gr.Button("Path to goal", elem_id="path")
                 path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False)
+
+            # ---------------------------------------------------------------- learner: community
+            with gr.Tab("Community", id="community") as community_tab:
+                opt_in = gr.Checkbox(label="Show me to other learners as a study partner (display name and what we could "
+                                     "help each other with)", value=False, elem_id="community-opt-in")
+                community_btn = gr.Button("Refresh", elem_id="refresh-community")
+                partners_md = gr.Markdown(elem_id="partners")
+                topics_md = gr.Markdown(elem_id="topics")
 
             # ---------------------------------------------------------------- instructor: upload
             with gr.Tab("Upload", id="upload", visible=False) as upload_tab:
@@ -320,6 +328,37 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
             return pd.DataFrame(progress.path_to(ctx, user_of(request), course_id, goal_id), columns=["concept", "title", "mastery", "needs"])
 
         path_btn.click(load_path, [course, goal], [path_table])
+
+        # -- community
+        @_guard
+        def load_community(course_id, request: gr.Request):
+            user = user_of(request)
+            if not course_id:
+                raise TutorError("Choose a course first.")
+            joined = community.is_opted_in(ctx, user)
+            if joined:
+                found = community.partners(ctx, user, course_id)
+                partners = "**Study partners**\n\n" + ("\n".join(
+                    f"- **{p['name']}** could help you with {', '.join(p['they_help_with'])}; you could help with "
+                    f"{', '.join(p['you_help_with'])}" for p in found) or "No complementary partner yet.")
+            else:
+                partners = "Tick the box above to see study partners (they will see you too)."
+            hard = community.topics(ctx, user, course_id)
+            topics = "**Suggested discussion topics** (what the class finds hardest)\n\n" + ("\n".join(
+                f"- {t['title']}: class mastery {t['mean_mastery']:.0%}, {t['missed']:.0%} of answers missed" for t in hard)
+                or "Not enough practice in the class yet.")
+            return joined, partners, topics
+
+        community_outputs = [opt_in, partners_md, topics_md]
+        community_tab.select(load_community, [course], community_outputs)
+        community_btn.click(load_community, [course], community_outputs)
+
+        @_guard
+        def change_opt_in(on, course_id, request: gr.Request):
+            gr.Info(community.set_opt_in(ctx, user_of(request), bool(on)))
+            return load_community.__wrapped__(course_id, request)
+
+        opt_in.input(change_opt_in, [opt_in, course], community_outputs)
 
         # -- upload
         def course_rows():
