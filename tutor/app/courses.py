@@ -67,12 +67,22 @@ def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]
 
 
 def resync_concepts(ctx: AppContext, course: str) -> int:
+    """Bring the concept map in line with the store: new concepts in, and concepts whose chunks are all
+    gone (their file was removed) out. Prerequisite edges stay, so an instructor's edits come back with
+    the file; the graph loader ignores edges whose concepts are missing. Mastery rows are history and stay."""
+    import sqlalchemy as sa
+
     from tutor.db import session_scope
+    from tutor.db.models import Concept
     from tutor.learners.concepts import sync_from_outline
     from tutor.retrieval.outline import course_outline
 
+    outline = course_outline(ctx.store, course)
     with session_scope(ctx.settings) as session:
-        return sync_from_outline(session, course, course_outline(ctx.store, course))
+        count = sync_from_outline(session, course, outline)
+        if outline:  # an empty outline is a course being removed, not one with no concepts
+            session.execute(sa.delete(Concept).where(Concept.course == course, Concept.id.not_in([e.id for e in outline])))
+        return count
 
 
 def list_courses(ctx: AppContext) -> list[dict]:
