@@ -16,13 +16,17 @@ from typing import Iterator, Sequence
 
 from tutor.generation.models import Citation, Explanation, LearnerProfile
 from tutor.generation.text import lexical_support, sentences
+from tutor.errors import LLMResponseError, LLMUnavailableError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
+MODEL_FAILED = "The language model could not answer, so here are the course passages that do"
 RELEVANCE = 0.30  # MiniLM cosine; off-topic questions score ~0.0-0.2 against the course, on-topic ones 0.4+
 CLAIM_SUPPORT = 0.5  # share of a cited sentence's content words found in the cited passage
 MIN_SUPPORTED_SHARE = 0.5
 MAX_TOKENS = 160
+EXTRACTIVE_PASSAGES = 3
+EXTRACTIVE_SENTENCES = 3
 _CITE = re.compile(r"\[(\d+)\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -93,7 +97,10 @@ class Explainer:
             return self._no_context(question, course)
         messages = self.messages(question, passages, learner)
         for _ in range(1 + self.max_retries):
-            text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
+            try:
+                text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
+            except (LLMUnavailableError, LLMResponseError):
+                break  # the extractive answer below needs no model
             if not citation_problems(text, passages):
                 return self._result(question, text, passages, "model")
         return self._extractive(question, passages)
@@ -111,9 +118,17 @@ class Explainer:
             yield self.last.text
             return
         pieces = []
-        for piece in self.model.stream(self.messages(question, passages, learner), max_tokens=MAX_TOKENS, temperature=0.2):
-            pieces.append(piece)
-            yield piece
+        try:
+            for piece in self.model.stream(self.messages(question, passages, learner), max_tokens=MAX_TOKENS, temperature=0.2):
+                pieces.append(piece)
+                yield piece
+        except (LLMUnavailableError, LLMResponseError) as exc:
+            # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
+            # then answer from the course anyway (the extractive answer needs no model).
+            fallback = self._extractive(question, passages)
+            self.last = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
+            yield "\n\n" + self.last.text
+            return
         text = "".join(pieces).strip()
         if citation_problems(text, passages):
             self.last = self._extractive(question, passages)
@@ -136,15 +151,22 @@ class Explainer:
         )
 
     def _extractive(self, question: str, passages: Sequence) -> Explanation:
-        """The sentences most similar to the question from the two best passages, quoted with their numbers."""
+        """The course sentences closest to the question, quoted with their passage numbers.
+
+        Candidates come from the best EXTRACTIVE_PASSAGES passages and compete with each other, so two
+        weak sentences from the top passage never crowd out the answer in the second one; the chosen
+        ones are shown in course order (passage, then position) so they read as a paragraph.
+        """
+        candidates: list[tuple[int, int, str]] = []
+        for n, passage in enumerate(passages[:EXTRACTIVE_PASSAGES], start=1):
+            for position, sentence in enumerate(sentences(passage.text, min_words=5, max_chars=300)):
+                candidates.append((n, position, sentence))
         quotes = []
-        for n, passage in enumerate(passages[:2], start=1):
-            candidates = sentences(passage.text, min_words=5, max_chars=300)
-            if not candidates:
-                continue
-            vectors = self.retriever.embedder.embed([question] + candidates)
-            best = int((vectors[1:] @ vectors[0]).argmax())
-            quotes.append({"n": n, "sentence": candidates[best]})
+        if candidates:
+            vectors = self.retriever.embedder.embed([question] + [c[2] for c in candidates])
+            similarity = vectors[1:] @ vectors[0]
+            best = sorted(range(len(candidates)), key=lambda i: -float(similarity[i]))[:EXTRACTIVE_SENTENCES]
+            quotes = [{"n": candidates[i][0], "sentence": candidates[i][2]} for i in sorted(best, key=lambda i: candidates[i][:2])]
         prompt = load_prompt("explain-extractive")
         return self._result(question, prompt.render_text(quotes=quotes), passages, "extractive", prompt)
 
@@ -152,7 +174,7 @@ class Explainer:
         prompt = load_prompt("no-context")
         return Explanation(
             question=question,
-            text=prompt.render_text(question=question, course=course),
+            text=prompt.render_text(course=course),
             citations=[],
             grounded=False,
             origin="no_context",
