@@ -8,6 +8,7 @@ The learner is always the signed-in user: no handler takes a learner id from the
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from tutor.app.accounts import User, ensure_learner
 from tutor.app.context import AppContext
+from tutor.app.inputs import MAX_QUESTION_CHARS, clean_text
 from tutor.db import session_scope
 from tutor.db.models import Event, Feedback, Learner, MasteryState
 from tutor.errors import PermissionDeniedError, TutorError
@@ -44,8 +46,10 @@ def format_citations(citations: list[dict]) -> str:
     lines = ["", "", "**Sources**"]
     for c in citations:
         page = f", p. {c['page']}" if c.get("page") is not None else ""
-        passage = " ".join(str(c.get("text", "")).split())
-        lines.append(f"<details><summary>[{c['n']}] {c['source']} — {c['section']}{page}</summary>\n\n{passage}\n\n</details>")
+        # Course text goes into raw HTML here: escape it, so markup in an uploaded file shows as text.
+        passage = html.escape(" ".join(str(c.get("text", "")).split()))
+        title = html.escape(f"{c['source']} — {c['section']}{page}")
+        lines.append(f"<details><summary>[{c['n']}] {title}</summary>\n\n{passage}\n\n</details>")
     return "\n".join(lines)
 
 
@@ -67,9 +71,7 @@ def profile_for(ctx: AppContext, user: User, course: str, simpler: bool = False)
 
 def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: bool = False) -> Iterator[tuple[str, Turn | None]]:
     """Stream the answer: yields (markdown so far, None) while tokens arrive, then (final markdown, Turn)."""
-    question = (question or "").strip()
-    if not question:
-        raise TutorError("Type a question first.")
+    question = clean_text(question, "Your question", MAX_QUESTION_CHARS)
     if not course:
         raise TutorError("Choose a course first (an instructor uploads one on the Upload tab).")
     profile = profile_for(ctx, user, course, simpler)

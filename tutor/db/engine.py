@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.config import Settings, get_settings
+from tutor.home import ensure_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -69,7 +70,7 @@ def _create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            ensure_dir(Path(database).parent)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

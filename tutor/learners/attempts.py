@@ -70,11 +70,14 @@ def record_attempt(
         created_at=now,
     )
     try:
-        # A savepoint, so losing a race with a concurrent submit of the same key only undoes this insert.
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
+        # No savepoint here: pysqlite opens no transaction before a SAVEPOINT, so releasing it COMMITS the
+        # attempt on its own, and a crash before the mastery update below would leave a half attempt
+        # (found by tests/hardening: kill -9 inside this function). Losing a race with a concurrent submit
+        # of the same key therefore rolls back the whole session, which holds nothing else of ours yet.
+        session.add(attempt)
+        session.flush()
     except IntegrityError:
+        session.rollback()
         existing = session.scalar(sa.select(Attempt).where(Attempt.idempotency_key == idempotency_key))
         if existing is None:
             raise

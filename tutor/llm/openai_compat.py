@@ -106,3 +106,5 @@ class OpenAIChatModel:
                     yield chunk.choices[0].delta.content
         except (openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise LLMUnavailableError(f"The stream from {self.base_url} broke off: {exc}") from exc
+        except (ValueError, openai.APIError) as exc:  # JSONDecodeError is a ValueError: the server sent garbage
+            raise LLMResponseError(f"{self.base_url} streamed something that is not a chat completion ({exc.__class__.__name__}).") from exc

@@ -9,6 +9,7 @@ as it was, or partly refreshed with no duplicate, and the next run finishes the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -90,6 +91,16 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[D
     return found, missing
 
 
+def safe_source_name(name: str) -> str:
+    """A name given from outside (an upload's file name) reduced to a plain relative path.
+
+    Browsers and API callers may send '../x.md', '/etc/x.md' or 'C:\\x.md': the stored source keeps
+    only the final name, without control characters, so it can never point outside a course folder."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")
+    return base[:200] or "unnamed"
+
+
 def ingest(
     paths: list[Path],
     course: str,
@@ -109,7 +120,7 @@ def ingest(
     files, missing = collect_files(paths)
     report.skipped.extend(missing)
     if sources:
-        files = [(f, sources.get(f, s)) for f, s in files]
+        files = [(f, safe_source_name(sources[f]) if f in sources else s) for f, s in files]
     collection = store.collection(course, embedder.name, embedder.dimension, create=True, title=title)
 
     # Phase 1: parse and chunk every file, and find which ones changed (cheap: no embedding yet).

@@ -37,10 +37,7 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
     if kind is None:
         raise DocumentError(path, f"unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (TUTOR_MAX_FILE_MB)")
-        data = path.read_bytes()
+        data = _read_bounded(path, max_bytes)
     except OSError as exc:
         raise DocumentError(path, f"cannot be read ({exc.strerror or exc})") from exc
     if not data.strip():
@@ -64,6 +61,26 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
     if not sections:
         raise DocumentError(path, "no text found" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else ""))
     return LoadedDocument(source=source, path=path, kind=kind, title=title, sha256=sha, sections=sections, front_matter=front)
+
+
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refusing one over `max_bytes` without ever holding more than that in memory.
+
+    The size is checked before reading, and the read itself stops one byte past the limit, so a file
+    that grows meanwhile (or a special file whose size says nothing) is refused too."""
+
+    def too_big(size: int | None) -> DocumentError:
+        what = f"file is {size / 1e6:.1f} MB" if size is not None else "file is larger than that"
+        return DocumentError(path, f"{what}, over the {max_bytes / 1e6:.0f} MB limit (TUTOR_MAX_FILE_MB)")
+
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise too_big(size)
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_big(None)
+    return data
 
 
 def decode_text(path: Path, data: bytes) -> str:

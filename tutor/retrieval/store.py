@@ -234,5 +234,7 @@ def open_store(settings) -> VectorStore:
     """The store the settings name: a Chroma server when TUTOR_CHROMA_URL is set, else on disk in home."""
     if settings.chroma_url:
         return VectorStore(url=settings.chroma_url)
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    from tutor.home import ensure_dir
+
+    ensure_dir(settings.chroma_path)
     return VectorStore(path=str(settings.chroma_path))
