@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from tutor.app.accounts import User, ensure_learner
 from tutor.app.context import AppContext
+from tutor.app.inputs import MAX_ANSWER_CHARS, clean_text
 from tutor.db import session_scope
 from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
 
@@ -153,9 +154,7 @@ def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str
     """Grade and record once. Mastery and the review schedule move in the same transaction."""
     from tutor.learners.attempts import record_attempt
 
-    answer = (answer or "").strip()
-    if not answer:
-        raise TutorError("Type or choose an answer first.")
+    answer = clean_text(answer, "Your answer", MAX_ANSWER_CHARS)
     item = _load(ctx, user, presented)
     feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
