@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # Learner model (issue: learner model)
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite (WAL) in home.")
 
+    # Accounts (issue 7): sessions end, and guessing passwords is slow.
+    session_hours: float = Field(12.0, gt=0, description="A signed-in session ends this many hours after the user's latest sign-in.")
+    login_max_failures: int = Field(5, ge=1, description="Failed sign-ins allowed per user name within login_window_minutes.")
+    login_window_minutes: float = Field(5.0, gt=0, description="The window over which failed sign-ins are counted.")
+
     # App (issue 5)
     approved_items_only: bool = Field(False, description="Practice serves only items an instructor approved (no drafts, no new ones).")
 

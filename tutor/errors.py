@@ -225,3 +225,23 @@ class CommunityOptInError(TutorError):
         self.user = user
         super().__init__(f"'{user}' has not joined study partners: tick 'Show me to other learners' on the Community tab first "
                          "(partners see your display name and what you could help them with).")
+
+
+# -- Accounts: rate limit and session expiry (issue 7) --------------------------------------------
+
+
+class TooManyAttemptsError(TutorError):
+    """Too many failed sign-ins for one user name within the rate-limit window."""
+
+    def __init__(self, user: str, failures: int, minutes: float):
+        self.user, self.failures, self.minutes = user, failures, minutes
+        super().__init__(f"Too many failed sign-ins for '{user}' ({failures} in {minutes:g} minutes): "
+                         f"wait {minutes:g} minutes and try again.")
+
+
+class SessionExpiredError(TutorError):
+    """The user's latest sign-in is older than TUTOR_SESSION_HOURS."""
+
+    def __init__(self, user: str, hours: float):
+        self.user, self.hours = user, hours
+        super().__init__(f"Your session has expired ({hours:g} hours after signing in): open /logout, then sign in again.")

@@ -77,17 +77,27 @@ def list_users(settings: Settings | None = None) -> list[User]:
 
 
 def authenticate(name: str, password: str, settings: Settings | None = None) -> User | None:
-    """The user when the password matches, else None (Gradio's auth callback wants a yes/no)."""
-    with session_scope(settings or get_settings()) as session:
+    """The user when the password matches, else None (Gradio's auth callback wants a yes/no).
+
+    TooManyAttemptsError once a name has `login_max_failures` failures in the window, even with the
+    right password (so guessing cannot go on); a success stamps the sign-in time sessions expire from."""
+    settings = settings or get_settings()
+    from tutor.app import sign_in
+
+    sign_in.check_rate(name or "", settings)
+    with session_scope(settings) as session:
         row = session.get(UserRow, name or "")
         if row is None:
             # Hash anyway so a wrong name takes as long as a wrong password (no user enumeration by timing).
             _hasher.hash(password or "")
+            sign_in.record_failure(session, name or "")
             return None
         try:
             _hasher.verify(row.password_hash, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
+            sign_in.record_failure(session, row.name)
             return None
+        sign_in.record_success(session, row)
         return User(row.name, tuple(row.roles))
 
 
@@ -97,6 +107,15 @@ def get_user(name: str, settings: Settings | None = None) -> User:
         if row is None:
             raise AccountError(f"Unknown user '{name}'. Create one with: tutor user add {name} --role learner")
         return User(row.name, tuple(row.roles))
+
+
+def session_user(name: str, settings: Settings | None = None) -> User:
+    """The signed-in user of a request, or SessionExpiredError when their sign-in is too old."""
+    from tutor.app import sign_in
+
+    settings = settings or get_settings()
+    sign_in.check_session(name, settings)
+    return get_user(name, settings)
 
 
 def ensure_learner(user: User, settings: Settings | None = None) -> str:

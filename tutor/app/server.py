@@ -51,7 +51,14 @@ def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
         async def auth(name: str, password: str) -> bool:
             # Gradio awaits an async callback on its event loop; argon2 takes ~0.1 s of CPU on purpose,
             # so it runs in a thread, or every sign-in would stall every other request.
-            return await asyncio.to_thread(lambda: authenticate(name, password, ctx.settings) is not None)
+            return await asyncio.to_thread(_check, name, password)
+
+        def _check(name: str, password: str) -> bool:
+            try:
+                return authenticate(name, password, ctx.settings) is not None
+            except TutorError as exc:  # rate-limited: Gradio's form can only say no; the log says why
+                print(f"sign-in refused: {exc}", flush=True)
+                return False
     return build(ctx, accounts=accounts), auth, accounts
 
 

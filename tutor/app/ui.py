@@ -13,7 +13,7 @@ import gradio as gr
 import pandas as pd
 
 from tutor.app import bank, chat, class_view, community, concept_map, courses, practice, progress
-from tutor.app.accounts import User, get_user, local_user
+from tutor.app.accounts import User, local_user, session_user
 from tutor.app.context import AppContext
 from tutor.errors import TutorError
 
@@ -53,7 +53,7 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
         name = getattr(request, "username", None)
         if not name:
             raise TutorError("Not signed in: reload the page and sign in.")
-        return get_user(name, ctx.settings)
+        return session_user(name, ctx.settings)  # SessionExpiredError after TUTOR_SESSION_HOURS
 
     def course_choices():
         return [c["course"] for c in courses.list_courses(ctx)]

@@ -197,3 +197,16 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     roles: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The latest successful sign-in: every session of this user expires TUTOR_SESSION_HOURS after it (0004).
+    signed_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class LoginFailure(Base):
+    """One failed sign-in for a user name; counted over a window for the rate limit (migration 0004)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_name_created", "name", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
