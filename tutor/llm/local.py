@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+import atexit
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -52,9 +53,13 @@ def _llama(path: str):
     from llama_cpp import Llama
 
     try:
-        return Llama(model_path=path, n_ctx=N_CTX, n_threads=N_THREADS, verbose=False)
+        llama = Llama(model_path=path, n_ctx=N_CTX, n_threads=N_THREADS, verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise LLMUnavailableError(f"llama.cpp cannot load {path}: {exc}") from exc
+    # Free the model while the interpreter is still whole: left to Llama.__del__ at shutdown, the
+    # C library's free function is already gone and every process exit prints a TypeError.
+    atexit.register(llama.close)
+    return llama
 
 
 def load_llama(path: Path | str | None = None):
