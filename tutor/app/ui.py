@@ -12,7 +12,7 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from tutor.app import bank, chat, class_view, community, concept_map, courses, practice, progress
+from tutor.app import bank, chat, class_view, community, concept_map, courses, evals_view, practice, progress
 from tutor.app.accounts import User, local_user, session_user
 from tutor.app.context import AppContext
 from tutor.errors import TutorError
@@ -174,6 +174,7 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
                 stuck_table = gr.Dataframe(headers=["learner", "concept", "mastery", "attempts"], interactive=False, label="Stuck learners")
                 items_table = gr.Dataframe(headers=["item", "mean_score", "attempts", "flag"], interactive=False, label="Items")
                 ratings_md = gr.Markdown()
+                evals_table = gr.Dataframe(headers=evals_view.COLUMNS, interactive=False, label="Latest eval run of each suite (tutor eval run)")
 
         instructor_tabs = [upload_tab, map_tab, bank_tab, class_tab]
 
@@ -494,9 +495,10 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
             stuck = pd.DataFrame(board["stuck"], columns=["learner", "concept", "mastery", "attempts"])
             items = pd.DataFrame(board["items"], columns=["item", "mean_score", "attempts", "flag"])
             ratings = "; ".join(f"{r['target']}: net {r['net']:+d} of {r['count']}" for r in board["ratings"]) or "no ratings yet"
-            return weak, weak, stuck, items, f"Feedback ratings: {ratings}"
+            evals = pd.DataFrame(evals_view.latest_runs(ctx, user_of(request)), columns=evals_view.COLUMNS)
+            return weak, weak, stuck, items, f"Feedback ratings: {ratings}", evals
 
-        class_btn.click(class_board, [course], [weak_plot, weak_table, stuck_table, items_table, ratings_md])
+        class_btn.click(class_board, [course], [weak_plot, weak_table, stuck_table, items_table, ratings_md, evals_table])
 
         # -- when the course or a tab changes, refresh what depends on it
         def on_course(course_id):
@@ -507,5 +509,5 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
         upload_tab.select(lambda: course_rows(), None, [course_table])
         map_tab.select(_guard(map_view), [course], [map_html, map_concept, map_prereq])
         bank_tab.select(bank_rows, [course, bank_filter], [bank_table])
-        class_tab.select(class_board, [course], [weak_plot, weak_table, stuck_table, items_table, ratings_md])
+        class_tab.select(class_board, [course], [weak_plot, weak_table, stuck_table, items_table, ratings_md, evals_table])
     return demo
