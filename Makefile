@@ -29,6 +29,9 @@ $(STAMP): pyproject.toml Makefile
 	# The browser test drives Debian's chromium through Playwright (never `playwright install`: no downloads).
 	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }
+	# The scale-out test starts a throw-away PostgreSQL from Debian's package (tests/hardening/test_hard_scaleout.py).
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y postgresql; }
 	touch $(STAMP)
 
 # Loads the demo course (idempotent: unchanged files are skipped), then serves the app.

@@ -71,10 +71,18 @@ def _prepare_courses(ctx: AppContext) -> None:
     from tutor.db import session_scope
     from tutor.learners.concepts import ensure_course
 
+    import sqlalchemy as sa
+
     for course in ctx.store.course_ids():
         try:
-            with session_scope(ctx.settings) as session:
-                ensure_course(session, course, ctx.settings)
+            try:
+                with session_scope(ctx.settings) as session:
+                    ensure_course(session, course, ctx.settings)
+            except sa.exc.IntegrityError:
+                # Another app process over the same database inserted this course's concepts first (N processes
+                # started together): its rows are committed now, so a second look loads them.
+                with session_scope(ctx.settings) as session:
+                    ensure_course(session, course, ctx.settings)
             ctx.retriever.search("warm up", course, k=1)
         except TutorError as exc:  # an empty course must not keep the others from being served
             print(f"warning: course {course}: {exc}", flush=True)

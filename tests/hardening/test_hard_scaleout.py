@@ -1,0 +1,258 @@
+"""Scale-out (issue 7): two `tutor serve` processes over one real PostgreSQL and one `chroma run` server serve
+the same learner consistently. An attempt recorded through process A's raw HTTP API is in the progress read
+through process B at once, and a double submit through B (same exercise, same answer, so the same
+idempotency key) is stored once.
+
+The suite starts and stops everything itself: PostgreSQL from Debian's package (`make setup` installs it) on
+127.0.0.1 with a free port and trust auth, in a temp data folder owned by `postgres` (initdb and pg_ctl refuse
+to run as root), then `chroma run`, then the two app processes (fake LLM, each with its own TUTOR_HOME).
+Every process is stopped by its pid in a finally."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSWORDS, free_port, tutor_cmd
+from test_hard_access_http import _call, _login
+
+pytestmark = pytest.mark.server
+
+START_DEADLINE_S = 180
+
+
+def _pg_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        pytest.fail("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): run `make setup`")
+    return Path(found[-1]).parent
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb and pg_ctl refuse to run as root; as any other user they run as that user.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def _wait_until(ready, what: str, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    deadline = time.monotonic() + START_DEADLINE_S
+    while not ready():
+        tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what} exited at start:\n{tail}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} was not ready within {START_DEADLINE_S} s:\n{tail}")
+        time.sleep(0.3)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        return True
+    except urllib.error.HTTPError:
+        return True  # answering at all (a login page, a redirect) is enough
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def postgres():
+    """A throw-away PostgreSQL cluster on 127.0.0.1:free port; yields the SQLAlchemy URL of database `tutor`."""
+    import psycopg
+
+    bin_dir = _pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="tutor-pg-"))  # not under pytest's tmp_path: postgres cannot enter it
+    data, sockets, log = root / "data", root / "sockets", root / "pg.log"
+    sockets.mkdir()
+    root.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(sockets, "postgres", "postgres")
+    port = free_port()
+    started = False
+    try:
+        done = subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                                            "--no-sync", "-E", "UTF8"]), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off"
+        done = subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+                                            "-w", "-t", str(START_DEADLINE_S), "start"]),
+                              capture_output=True, text=True, timeout=START_DEADLINE_S + 30)
+        started = True
+        assert done.returncode == 0, done.stdout + done.stderr + (log.read_text() if log.exists() else "")
+
+        def accepting() -> bool:
+            try:
+                psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=2).close()
+                return True
+            except psycopg.OperationalError:
+                return False
+
+        _wait_until(accepting, "PostgreSQL", log=log)
+        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE tutor")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/tutor"
+    finally:
+        if started:
+            pid_file = data / "postmaster.pid"
+            pid = int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+            if pid is not None:
+                os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    try:
+                        os.kill(pid, 0)
+                    except ProcessLookupError:
+                        break
+                    time.sleep(0.2)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def chroma(tmp_path):
+    port = free_port()
+    log = tmp_path / "chroma.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp_path / "chroma-data"),
+                                 "--host", "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _answers(f"{url}/api/v2/heartbeat"), "chroma run", proc, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def two_servers(postgres, chroma, tmp_path, demo_course):
+    """Accounts and a course written through the CLI, then process A and process B on their own ports and homes."""
+    shared = dict(os.environ, TUTOR_DATABASE_URL=postgres, TUTOR_CHROMA_URL=chroma, TUTOR_LLM="fake")
+    cli_env = dict(shared, TUTOR_HOME=str(tmp_path / "home-cli"))
+    for name in PASSWORDS:
+        role = "instructor" if name == "teacher" else "learner"
+        done = tutor_cmd("user", "add", name, "--role", role, "--password-stdin", env=cli_env, input=PASSWORDS[name] + "\n")
+        assert done.returncode == 0, done.stderr
+    loaded = tutor_cmd("ingest", str(demo_course / "07-loops.md"), "--course", "py", env=cli_env)
+    assert loaded.returncode == 0, loaded.stderr
+    procs, logs, urls = [], [], []
+    try:
+        for label in ("a", "b"):
+            port = free_port()
+            log = tmp_path / f"serve-{label}.log"
+            with open(log, "w") as out:
+                procs.append(subprocess.Popen([sys.executable, "-m", "tutor.cli", "serve", "--port", str(port)],
+                                              env=dict(shared, TUTOR_HOME=str(tmp_path / f"home-{label}")),
+                                              stdout=out, stderr=subprocess.STDOUT))
+            logs.append(log)
+            urls.append(f"http://127.0.0.1:{port}")
+        for proc, log, url in zip(procs, logs, urls):
+            _wait_until(lambda url=url: _answers(url + "/"), f"tutor serve ({log.name})", proc, log)
+        yield urls[0], urls[1], postgres
+    finally:
+        for proc in procs:
+            _stop(proc)
+
+
+def _session_call(opener, url: str, api: str, data: list, session: str):
+    """One raw API call inside a Gradio session, so the exercise on screen (a gr.State) is kept between calls."""
+    import json
+
+    request = urllib.request.Request(f"{url}/gradio_api/call/{api}",
+                                     data=json.dumps({"data": data, "session_hash": session}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    event_id = json.loads(opener.open(request, timeout=60).read())["event_id"]
+    stream = opener.open(f"{url}/gradio_api/call/{api}/{event_id}", timeout=120).read().decode()
+    kind = None
+    for line in stream.splitlines():
+        if line.startswith("event: "):
+            kind = line[len("event: "):].strip()
+        elif line.startswith("data: ") and kind in ("complete", "error"):
+            payload = line[len("data: "):].strip()
+            return kind, (json.loads(payload) if payload not in ("", "null") else None)
+    return kind or "none", stream
+
+
+def _answer_one(opener, url: str, session: str) -> list:
+    """Show an exercise and answer it once in this session; returns the submit call's data (to send again)."""
+    kind, shown = _session_call(opener, url, "next_exercise", ["py"], session)
+    assert kind == "complete", shown
+    # Outputs: the exercise state (None over the API: it stays on the server), its text, the choice list, ...
+    update = next((o for o in shown if isinstance(o, dict) and "choices" in o), None)
+    choices = update["choices"] if update else None
+    answer = choices[0][0] if choices else "a loop repeats code"
+    data = [answer if choices else None, answer]
+    kind, feedback = _session_call(opener, url, "submit", data, session)
+    assert kind == "complete", feedback
+    return data
+
+
+def _attempts_seen(opener, url: str) -> int:
+    kind, outputs = _call(opener, url, "load_progress", ["py", ""])
+    assert kind == "complete", outputs
+    summary = outputs[2]
+    found = re.search(r"(\d+) attempts", summary)
+    assert found, summary
+    return int(found.group(1))
+
+
+def _stored_attempts(database_url: str, learner: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM attempts WHERE learner_id = :l"), {"l": learner}).scalar())
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_serve_one_learner_consistently(two_servers):
+    url_a, url_b, database_url = two_servers
+    # Gradio's sign-in cookie is kept in the memory of the process that issued it: sign in to each process.
+    ada_a, _ = _login(url_a, "ada", PASSWORDS["ada"])
+    ada_b, _ = _login(url_b, "ada", PASSWORDS["ada"])
+    assert ada_a and ada_b
+    assert _attempts_seen(ada_a, url_a) == 0
+    assert _attempts_seen(ada_b, url_b) == 0
+
+    # An attempt through A is in the progress B reads right after (no cache, no wait).
+    _answer_one(ada_a, url_a, uuid.uuid4().hex)
+    assert _attempts_seen(ada_b, url_b) == 1
+
+    # A double submit through B: the same exercise and answer again, so the same idempotency key: one row.
+    session_b = uuid.uuid4().hex
+    data = _answer_one(ada_b, url_b, session_b)
+    kind, again = _session_call(ada_b, url_b, "submit", data, session_b)
+    assert kind == "complete", again
+    assert _attempts_seen(ada_a, url_a) == 2
+    assert _attempts_seen(ada_b, url_b) == 2
+    assert _stored_attempts(database_url, "ada") == 2
+
+    # Another learner's view through either process is untouched.
+    bob_b, _ = _login(url_b, "bob", PASSWORDS["bob"])
+    assert _attempts_seen(bob_b, url_b) == 0
