@@ -1,6 +1,12 @@
 """Light load test of `tutor serve` on loopback: N concurrent learners chat and answer for a bounded time.
 
     python benchmarks/load.py [--json] [--learners 20] [--duration 60] [--chapters 3] [--url URL --home DIR]
+    python benchmarks/load.py --matrix [--json] [--learners 50] [--duration 60]
+
+`--matrix` runs the issue 7 configurations one after the other, each on a fresh stack: one process on the
+default stack (SQLite + on-disk Chroma), one process and two processes over a throw-away PostgreSQL (Debian's
+package, started here on 127.0.0.1) and a `chroma run` server; learners are spread over the processes
+round-robin, and the JSON holds one entry per configuration. `--processes N --stack postgres` runs one of them.
 
 Without --url it builds a throw-away TUTOR_HOME, loads the first `--chapters` chapters of the demo course,
 creates one account per learner and starts `tutor serve` on a free loopback port (the LLM backend is
@@ -40,9 +46,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(home: Path, learners: int, chapters: int) -> None:
+def prepare(home: Path, learners: int, chapters: int, env: dict | None = None) -> None:
     """Course and accounts in a fresh home, written in this process before the server starts."""
     os.environ["TUTOR_HOME"] = str(home)
+    os.environ.update(env or {})
     from tutor.config import get_settings
 
     get_settings.cache_clear()
@@ -60,8 +67,82 @@ def prepare(home: Path, learners: int, chapters: int) -> None:
         add_user(f"learner{i:02d}", PASSWORD, ["learner"], settings=settings)
 
 
-def start_server(home: Path, port: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, TUTOR_HOME=str(home))
+def _as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args  # initdb refuses root
+
+
+class Stack:
+    """A throw-away PostgreSQL cluster and `chroma run` server on loopback; stop() ends both by pid."""
+
+    def __init__(self, root: Path):
+        import glob
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found:
+            raise SystemExit("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): run `make setup`")
+        bin_dir = Path(found[-1]).parent
+        self.pg_root = Path(tempfile.mkdtemp(prefix="tutor-load-pg-"))  # postgres must be able to enter it
+        self.pg_root.chmod(0o755)
+        (self.pg_root / "sockets").mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.pg_root, "postgres", "postgres")
+            shutil.chown(self.pg_root / "sockets", "postgres", "postgres")
+        self.data = self.pg_root / "data"
+        self.chroma = None
+        pg_port, chroma_port = _free_port(), _free_port()
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                                     "--no-sync", "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
+        options = f"-c listen_addresses=127.0.0.1 -p {pg_port} -k {self.pg_root / 'sockets'} -c max_connections=200"
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.pg_root / "pg.log"),
+                                     "-o", options, "-w", "-t", "120", "start"]), check=True, capture_output=True, timeout=150)
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=pg_port, user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE tutor")
+        self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/tutor"
+        self.chroma = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(root / "chroma"),
+                                        "--host", "127.0.0.1", "--port", str(chroma_port)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.chroma_url = f"http://127.0.0.1:{chroma_port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.chroma_url + "/api/v2/heartbeat", timeout=2)
+                break
+            except OSError:
+                if self.chroma.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise SystemExit("chroma run did not start")
+                time.sleep(0.3)
+
+    @property
+    def env(self) -> dict:
+        return {"TUTOR_DATABASE_URL": self.database_url, "TUTOR_CHROMA_URL": self.chroma_url}
+
+    def stop(self) -> None:
+        import signal
+
+        if self.chroma is not None and self.chroma.poll() is None:
+            self.chroma.terminate()
+            self.chroma.wait(timeout=30)
+        pid_file = self.data / "postmaster.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.2)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self.pg_root, ignore_errors=True)
+
+
+def start_server(home: Path, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
+    env = dict(os.environ, TUTOR_HOME=str(home), **(env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "tutor.cli", "serve", "--port", str(port)], env=env,
                             stdout=open(log, "w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
@@ -132,10 +213,10 @@ def learner(url: str, name: str, deadline: float, tally: Tally, course: str) -> 
                 break
 
 
-def stored_attempts(home: Path) -> int:
+def stored_attempts(home: Path, database_url: str | None = None) -> int:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(f"sqlite:///{home / 'tutor.db'}")
+    engine = sa.create_engine(database_url or f"sqlite:///{home / 'tutor.db'}")
     with engine.connect() as conn:
         count = conn.execute(sa.text("SELECT count(*) FROM attempts WHERE learner_id LIKE 'learner%'")).scalar()
     engine.dispose()
@@ -149,51 +230,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load; requests in flight then finish")
-    parser.add_argument("--chapters", type=int, default=3)
-    parser.add_argument("--url", help="an already running server (its accounts must be learner00.. with the script's password)")
-    parser.add_argument("--home", type=Path, help="that server's TUTOR_HOME, to count stored attempts")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-
-    from tutor import offline
-
-    offline.enforce()
-    tmp = None
-    proc = None
-    if args.url:
-        if not args.home:
-            raise SystemExit("--url needs --home (to count the stored attempts)")
-        url, home = args.url, args.home
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="tutor-load-"))
-        home = tmp / "home"
-        prepare(home, args.learners, args.chapters)
-        port = _free_port()
-        proc = start_server(home, port, tmp / "serve.log")
-        url = f"http://127.0.0.1:{port}/"
-    before = stored_attempts(home)
+def run_load(urls: list[str], count_stored, learners: int, duration: float) -> tuple[dict, list[str]]:
+    """`learners` threads spread round-robin over `urls` for `duration` seconds; the figures and the errors."""
+    before = count_stored()
     tally = Tally()
     start = time.monotonic()
-    deadline = start + args.duration
-    threads = [threading.Thread(target=learner, args=(url, f"learner{i:02d}", deadline, tally, "intro-python"))
-               for i in range(args.learners)]
+    deadline = start + duration
+    threads = [threading.Thread(target=learner, args=(urls[i % len(urls)], f"learner{i:02d}", deadline, tally, "intro-python"))
+               for i in range(learners)]
     for t in threads:
         t.start()
-        time.sleep(0.1)  # learners arrive over two seconds, not in the same millisecond
+        time.sleep(0.1)  # learners arrive over a few seconds, not in the same millisecond
     for t in threads:
-        t.join(timeout=args.duration + 600)
+        t.join(timeout=duration + 600)
     elapsed = time.monotonic() - start
-    stored = stored_attempts(home) - before
-    if proc is not None:
-        proc.terminate()
-        proc.wait(timeout=30)
+    stored = count_stored() - before
     requests = len(tally.latencies)
     result = {
-        "learners": args.learners,
+        "learners": learners,
+        "processes": len(urls),
         "duration_s": round(elapsed, 1),
         "llm": os.environ.get("TUTOR_LLM", "local"),
         "sent": tally.sent,
@@ -207,21 +262,106 @@ def main() -> None:
         "p95_ms_by_kind": {k: round(percentile(v, 0.95), 1) for k, v in sorted(tally.by_kind.items())},
         "first_errors": tally.errors[:5],
     }
-    if tmp is not None:
+    return result, tally.errors
+
+
+def run_configuration(processes: int, stack: str, learners: int, duration: float, chapters: int) -> dict:
+    """A fresh home (and, for `postgres`, a fresh PostgreSQL + Chroma server), N servers, the load; all stopped after."""
+    tmp = Path(tempfile.mkdtemp(prefix="tutor-load-"))
+    services = None
+    procs: list[subprocess.Popen] = []
+    saved = {k: os.environ.get(k) for k in ("TUTOR_HOME", "TUTOR_DATABASE_URL", "TUTOR_CHROMA_URL")}
+    try:
+        env = {}
+        if stack == "postgres":
+            services = Stack(tmp)
+            env = services.env
+        prepare(tmp / "home", learners, chapters, env)
+        urls = []
+        for i in range(processes):
+            port = _free_port()
+            # Each process gets its own home (caches only) when the data is shared; with SQLite they share the home.
+            home = tmp / f"home-{i}" if stack == "postgres" else tmp / "home"
+            procs.append(start_server(home, port, tmp / f"serve-{i}.log", env))
+            urls.append(f"http://127.0.0.1:{port}/")
+        database_url = env.get("TUTOR_DATABASE_URL")
+        result, _ = run_load(urls, lambda: stored_attempts(tmp / "home", database_url), learners, duration)
+        result["stack"] = "PostgreSQL + Chroma server" if stack == "postgres" else "SQLite + on-disk Chroma"
+        return result
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=30)
+        if services is not None:
+            services.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         shutil.rmtree(tmp, ignore_errors=True)
-    if args.json:
-        print(json.dumps(result, indent=2))
+
+
+def print_result(result: dict) -> None:
+    print(f"{result['learners']} learners, {result.get('processes', 1)} process(es), {result.get('stack', '')}, "
+          f"{result['duration_s']} s on TUTOR_LLM={result['llm']}")
+    print(f"attempts: sent {result['sent']} (+{result['duplicates_sent']} double clicks), stored {result['stored']}  "
+          f"{'OK: none lost, none doubled' if result['stored'] == result['sent'] else 'MISMATCH'}")
+    print(f"requests {result['requests']}, errors {result['errors']}, throughput {result['throughput']} req/s, "
+          f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
+    for kind, p95 in result["p95_ms_by_kind"].items():
+        print(f"  p95 {kind:<14} {p95} ms")
+    for error in result["first_errors"]:
+        print(f"  error: {error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=None, help="default 20; 50 with --matrix")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load per configuration; requests in flight then finish")
+    parser.add_argument("--chapters", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1, help="app processes (learners spread round-robin)")
+    parser.add_argument("--stack", choices=["sqlite", "postgres"], default="sqlite",
+                        help="sqlite: SQLite + on-disk Chroma in one home; postgres: a throw-away PostgreSQL + chroma run")
+    parser.add_argument("--matrix", action="store_true", help="1 process on sqlite, then 1 and 2 processes on postgres")
+    parser.add_argument("--url", help="an already running server (its accounts must be learner00.. with the script's password)")
+    parser.add_argument("--home", type=Path, help="that server's TUTOR_HOME, to count stored attempts")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from tutor import offline
+
+    offline.enforce()
+    learners = args.learners or (50 if args.matrix else 20)
+    if args.url:
+        if not args.home:
+            raise SystemExit("--url needs --home (to count the stored attempts)")
+        results = [run_load([args.url], lambda: stored_attempts(args.home), learners, args.duration)[0]]
+    elif args.matrix:
+        results = [run_configuration(p, stack, learners, args.duration, args.chapters)
+                   for p, stack in ((1, "sqlite"), (1, "postgres"), (2, "postgres"))]
     else:
-        print(f"{args.learners} learners for {result['duration_s']} s on TUTOR_LLM={result['llm']}")
-        print(f"attempts: sent {tally.sent} (+{tally.duplicates_sent} double clicks), stored {stored}  "
-              f"{'OK: none lost, none doubled' if stored == tally.sent else 'MISMATCH'}")
-        print(f"requests {requests}, errors {len(tally.errors)}, throughput {result['throughput']} req/s, "
-              f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
-        for kind, p95 in result["p95_ms_by_kind"].items():
-            print(f"  p95 {kind:<14} {p95} ms")
-        for error in result["first_errors"]:
-            print(f"  error: {error}")
-    sys.exit(0 if stored == tally.sent and not tally.errors else 1)
+        if args.processes > 1 and args.stack == "sqlite":
+            print("note: several processes over one SQLite file; use --stack postgres for a deployment", file=sys.stderr)
+        results = [run_configuration(args.processes, args.stack, learners, args.duration, args.chapters)]
+    if args.json:
+        print(json.dumps(results if args.matrix else results[0], indent=2))
+    else:
+        for result in results:
+            print_result(result)
+            print()
+        if len(results) > 1:
+            print(f"{'configuration':<46} {'sent':>5} {'stored':>6} {'errors':>6} {'p50_ms':>8} {'p95_ms':>8} {'req/s':>6}")
+            for r in results:
+                name = f"{r['processes']} process(es), {r['stack']}"
+                print(f"{name:<46} {r['sent']:>5} {r['stored']:>6} {r['errors']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['throughput']:>6}")
+    ok = all(r["stored"] == r["sent"] and not r["errors"] for r in results)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
