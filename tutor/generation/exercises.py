@@ -23,7 +23,12 @@ from tutor.llm.structured import generate_structured
 from tutor.prompts import load_prompt
 
 DEFAULT_TYPES: tuple[ItemType, ...] = ("mcq", "short_answer", "fill_blank")
-MAX_TOKENS = 220  # above the longest draft the length caps allow (~460 characters), so drafts always parse
+# A token is at least one character, and SmolLM2 sometimes degenerates into one-character tokens
+# ("1.1.1.1..." options): at 220 tokens such a draft was cut mid-string (2 of 36 drafts in a
+# diagnostic, the parse failures of the benchmark). The longest grammar-valid draft is about 520
+# characters (length caps + keys + single spaces), so 640 tokens always reach the closing brace;
+# a normal draft stops far earlier, so this only costs time when the model rambles.
+MAX_TOKENS = 640
 MODEL_PASSAGES_PER_SLOT = 1  # the model tries one passage per slot; after that only the fallback runs (each try costs seconds)
 DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medium"}
 
