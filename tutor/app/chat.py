@@ -12,17 +12,13 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from tutor.app.accounts import User, ensure_learner
 from tutor.app.context import AppContext
 from tutor.app.inputs import MAX_QUESTION_CHARS, clean_text
 from tutor.db import session_scope
-from tutor.db.models import Event, Feedback, Learner, MasteryState
+from tutor.db.models import Event, Feedback
 from tutor.errors import PermissionDeniedError, TutorError
 
-_LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
-_LEVELS = ("beginner", "intermediate", "advanced")
 
 
 @dataclass
@@ -54,19 +50,10 @@ def format_citations(citations: list[dict]) -> str:
 
 
 def profile_for(ctx: AppContext, user: User, course: str, simpler: bool = False):
-    """The generation layer's LearnerProfile from the learner model: level, language, mastered concepts."""
-    from tutor.generation.models import LearnerProfile
-    from tutor.learners.mastery import is_mastered
+    """The generation layer's LearnerProfile for the signed-in learner (see tutor.learners.teaching_profile)."""
+    from tutor.learners.teaching_profile import teaching_profile
 
-    learner_id = ensure_learner(user, ctx.settings)
-    with session_scope(ctx.settings) as session:
-        learner = session.get(Learner, learner_id)
-        known = session.scalars(sa.select(MasteryState).where(MasteryState.learner_id == learner_id, MasteryState.course == course)).all()
-        level = learner.level if learner.level in _LEVELS else "beginner"
-        language = _LANGUAGES.get(learner.language, learner.language)
-        mastered = [m.concept for m in known if is_mastered(m.p_mastery)]
-    # "Explain more simply" asks for the beginner register whatever the profile says.
-    return LearnerProfile(level="beginner" if simpler else level, language=language, known_concepts=mastered)
+    return teaching_profile(ctx.settings, ensure_learner(user, ctx.settings), course, simpler)
 
 
 def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: bool = False) -> Iterator[tuple[str, Turn | None]]:

@@ -14,7 +14,6 @@ import typer
 from tutor.config import get_settings
 from tutor.errors import TutorError
 
-_LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
 
 
 def register(app: typer.Typer) -> None:
@@ -35,24 +34,20 @@ def _model():
     return get_chat_model(get_settings())
 
 
-def _learner_profile(learner_id: str | None):
+def _learner_profile(learner_id: str | None, course: str):
     from tutor.generation.models import LearnerProfile
 
     if not learner_id:
         return LearnerProfile()
-    from tutor.db import session_scope
-    from tutor.learners.profiles import get_learner
+    from tutor.learners.teaching_profile import teaching_profile
 
-    with session_scope(get_settings()) as session:
-        learner = get_learner(session, learner_id)
-        level = learner.level if learner.level in ("beginner", "intermediate", "advanced") else "beginner"
-        return LearnerProfile(level=level, language=_LANGUAGES.get(learner.language, learner.language))
+    return teaching_profile(get_settings(), learner_id, course)
 
 
 def explain_cmd(
     question: str = typer.Argument(..., help="The question or topic to explain."),
     course: str = typer.Option(..., "--course", "-c", help="Course id."),
-    learner: Optional[str] = typer.Option(None, "--learner", "-l", help="Learner id: adapts level and language."),
+    learner: Optional[str] = typer.Option(None, "--learner", "-l", help="Learner id: adapts level, language and what they have mastered."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Explain a question from the course, with numbered citations."""
@@ -60,7 +55,7 @@ def explain_cmd(
 
     settings = get_settings()
     explainer = Explainer(_model(), _retriever(), max_retries=min(settings.llm_max_retries, 1))
-    result = explainer.explain(question, course, _learner_profile(learner))
+    result = explainer.explain(question, course, _learner_profile(learner, course))
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return
