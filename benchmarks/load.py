@@ -20,10 +20,10 @@ attempts table), which the script checks and reports. Latency is per request, ov
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,15 +35,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tutor import devservices  # noqa: E402 - needs ROOT on the path first
 DEMO = ROOT / "knowledge" / "intro-python"
 QUESTIONS = ["How do I stop a loop early?", "What is a variable?", "How do I write a function?", "What does print do?"]
 PASSWORD = "load-test-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(home: Path, learners: int, chapters: int, env: dict | None = None) -> None:
@@ -67,78 +62,15 @@ def prepare(home: Path, learners: int, chapters: int, env: dict | None = None) -
         add_user(f"learner{i:02d}", PASSWORD, ["learner"], settings=settings)
 
 
-def _as_postgres(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args  # initdb refuses root
-
-
-class Stack:
-    """A throw-away PostgreSQL cluster and `chroma run` server on loopback; stop() ends both by pid."""
-
-    def __init__(self, root: Path):
-        import glob
-
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-        if not found:
-            raise SystemExit("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): run `make setup`")
-        bin_dir = Path(found[-1]).parent
-        self.pg_root = Path(tempfile.mkdtemp(prefix="tutor-load-pg-"))  # postgres must be able to enter it
-        self.pg_root.chmod(0o755)
-        (self.pg_root / "sockets").mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(self.pg_root, "postgres", "postgres")
-            shutil.chown(self.pg_root / "sockets", "postgres", "postgres")
-        self.data = self.pg_root / "data"
-        self.chroma = None
-        pg_port, chroma_port = _free_port(), _free_port()
-        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                                     "--no-sync", "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
-        options = f"-c listen_addresses=127.0.0.1 -p {pg_port} -k {self.pg_root / 'sockets'} -c max_connections=200"
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.pg_root / "pg.log"),
-                                     "-o", options, "-w", "-t", "120", "start"]), check=True, capture_output=True, timeout=150)
-        import psycopg
-
-        with psycopg.connect(host="127.0.0.1", port=pg_port, user="postgres", dbname="postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE tutor")
-        self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/tutor"
-        self.chroma = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(root / "chroma"),
-                                        "--host", "127.0.0.1", "--port", str(chroma_port)],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.chroma_url = f"http://127.0.0.1:{chroma_port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.chroma_url + "/api/v2/heartbeat", timeout=2)
-                break
-            except OSError:
-                if self.chroma.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise SystemExit("chroma run did not start")
-                time.sleep(0.3)
-
-    @property
-    def env(self) -> dict:
-        return {"TUTOR_DATABASE_URL": self.database_url, "TUTOR_CHROMA_URL": self.chroma_url}
-
-    def stop(self) -> None:
-        import signal
-
-        if self.chroma is not None and self.chroma.poll() is None:
-            self.chroma.terminate()
-            self.chroma.wait(timeout=30)
-        pid_file = self.data / "postmaster.pid"
-        if pid_file.exists():
-            pid = int(pid_file.read_text().split()[0])
-            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.2)
-            else:
-                os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(self.pg_root, ignore_errors=True)
+def start_stack(services: contextlib.ExitStack, root: Path) -> dict:
+    """A throw-away PostgreSQL and `chroma run` server on loopback, stopped by pid when `services` closes; their env."""
+    try:
+        # Headroom over PostgreSQL's default of 100 connections: each app process keeps its own pool.
+        database_url = services.enter_context(devservices.postgres(start_timeout=120, settings={"max_connections": "200"}))
+        chroma_url = services.enter_context(devservices.chroma_server(root / "chroma", start_timeout=60))
+    except devservices.ServiceError as exc:
+        raise SystemExit(str(exc)) from exc
+    return {"TUTOR_DATABASE_URL": database_url, "TUTOR_CHROMA_URL": chroma_url}
 
 
 def start_server(home: Path, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
@@ -268,18 +200,17 @@ def run_load(urls: list[str], count_stored, learners: int, duration: float) -> t
 def run_configuration(processes: int, stack: str, learners: int, duration: float, chapters: int) -> dict:
     """A fresh home (and, for `postgres`, a fresh PostgreSQL + Chroma server), N servers, the load; all stopped after."""
     tmp = Path(tempfile.mkdtemp(prefix="tutor-load-"))
-    services = None
+    services = contextlib.ExitStack()
     procs: list[subprocess.Popen] = []
     saved = {k: os.environ.get(k) for k in ("TUTOR_HOME", "TUTOR_DATABASE_URL", "TUTOR_CHROMA_URL")}
     try:
         env = {}
         if stack == "postgres":
-            services = Stack(tmp)
-            env = services.env
+            env = start_stack(services, tmp)
         prepare(tmp / "home", learners, chapters, env)
         urls = []
         for i in range(processes):
-            port = _free_port()
+            port = devservices.free_port()
             # Each process gets its own home (caches only) when the data is shared; with SQLite they share the home.
             home = tmp / f"home-{i}" if stack == "postgres" else tmp / "home"
             procs.append(start_server(home, port, tmp / f"serve-{i}.log", env))
@@ -290,15 +221,8 @@ def run_configuration(processes: int, stack: str, learners: int, duration: float
         return result
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=30)
-        if services is not None:
-            services.stop()
+            devservices.stop_process(proc)
+        services.close()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

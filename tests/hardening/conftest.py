@@ -1,30 +1,26 @@
 """Hardening fixtures: an app context on a temp home (fake LLM, real retrieval), three accounts and a
-two-chapter course uploaded the way an instructor would; plus helpers to run `tutor` as a subprocess."""
+two-chapter course uploaded the way an instructor would, and a throw-away PostgreSQL. Helpers the tests
+import by name are in hardening_support.py."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 
 import pytest
 
+from hardening_support import PASSWORDS, free_port, tutor_cmd  # noqa: F401 - still importable from here
+from tutor import devservices
 from tutor.config import get_settings
 
-PASSWORDS = {"teacher": "teacher-pass-1", "ada": "ada-pass-123", "bob": "bob-pass-123"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tutor_cmd(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tutor.cli", *args], env=env or dict(os.environ), input=input,
-                          capture_output=True, text=True, timeout=timeout)
+@pytest.fixture
+def postgres():
+    """A throw-away PostgreSQL (tutor.devservices) for one test; yields the SQLAlchemy URL of its database `tutor`."""
+    try:
+        with devservices.postgres(start_timeout=180, settings={"fsync": "off"}) as url:
+            yield url
+    except devservices.ServiceError as exc:  # not installed or not starting: fail with its log, do not skip
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

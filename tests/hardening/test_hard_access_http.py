@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORDS, free_port, tutor_cmd
+from hardening_support import PASSWORDS, free_port, tutor_cmd
 
 pytestmark = pytest.mark.server
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import free_port, tutor_cmd
+from hardening_support import free_port, tutor_cmd
 from tutor.config import get_settings
 
 KILL_INGEST = """

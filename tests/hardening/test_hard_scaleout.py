@@ -6,146 +6,43 @@ idempotency key) is stored once.
 The suite starts and stops everything itself: PostgreSQL from Debian's package (`make setup` installs it) on
 127.0.0.1 with a free port and trust auth, in a temp data folder owned by `postgres` (initdb and pg_ctl refuse
 to run as root), then `chroma run`, then the two app processes (fake LLM, each with its own TUTOR_HOME).
-Every process is stopped by its pid in a finally."""
+PostgreSQL and Chroma are started by tutor.devservices (the `postgres` fixture is in conftest.py). Every process
+is stopped by its pid in a finally."""
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORDS, free_port, tutor_cmd
+from hardening_support import PASSWORDS, free_port, tutor_cmd
 from test_hard_access_http import _call, _login
+from tutor import devservices
 
 pytestmark = pytest.mark.server
 
 START_DEADLINE_S = 180
 
 
-def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if not found:
-        pytest.fail("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): run `make setup`")
-    return Path(found[-1]).parent
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    # initdb and pg_ctl refuse to run as root; as any other user they run as that user.
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-def _wait_until(ready, what: str, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
-    deadline = time.monotonic() + START_DEADLINE_S
-    while not ready():
-        tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"{what} exited at start:\n{tail}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} was not ready within {START_DEADLINE_S} s:\n{tail}")
-        time.sleep(0.3)
-
-
-def _answers(url: str) -> bool:
+def _wait_until(ready, what: str, proc: subprocess.Popen | None = None, log=None) -> None:
     try:
-        urllib.request.urlopen(url, timeout=2)
-        return True
-    except urllib.error.HTTPError:
-        return True  # answering at all (a login page, a redirect) is enough
-    except OSError:
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=30)
-
-
-@pytest.fixture
-def postgres():
-    """A throw-away PostgreSQL cluster on 127.0.0.1:free port; yields the SQLAlchemy URL of database `tutor`."""
-    import psycopg
-
-    bin_dir = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="tutor-pg-"))  # not under pytest's tmp_path: postgres cannot enter it
-    data, sockets, log = root / "data", root / "sockets", root / "pg.log"
-    sockets.mkdir()
-    root.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-        shutil.chown(sockets, "postgres", "postgres")
-    port = free_port()
-    started = False
-    try:
-        done = subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                            "--no-sync", "-E", "UTF8"]), capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off"
-        done = subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                                            "-w", "-t", str(START_DEADLINE_S), "start"]),
-                              capture_output=True, text=True, timeout=START_DEADLINE_S + 30)
-        started = True
-        assert done.returncode == 0, done.stdout + done.stderr + (log.read_text() if log.exists() else "")
-
-        def accepting() -> bool:
-            try:
-                psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=2).close()
-                return True
-            except psycopg.OperationalError:
-                return False
-
-        _wait_until(accepting, "PostgreSQL", log=log)
-        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE tutor")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/tutor"
-    finally:
-        if started:
-            pid_file = data / "postmaster.pid"
-            pid = int(pid_file.read_text().split()[0]) if pid_file.exists() else None
-            if pid is not None:
-                os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        os.kill(pid, 0)
-                    except ProcessLookupError:
-                        break
-                    time.sleep(0.2)
-                else:
-                    os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(root, ignore_errors=True)
+        devservices.wait_until(ready, what, proc, log, timeout=START_DEADLINE_S)
+    except devservices.ServiceError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
 def chroma(tmp_path):
-    port = free_port()
-    log = tmp_path / "chroma.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp_path / "chroma-data"),
-                                 "--host", "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until(lambda: _answers(f"{url}/api/v2/heartbeat"), "chroma run", proc, log)
-        yield url
-    finally:
-        _stop(proc)
+        with devservices.chroma_server(tmp_path / "chroma-data", START_DEADLINE_S, log=tmp_path / "chroma.log") as url:
+            yield url
+    except devservices.ServiceError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
@@ -171,11 +68,11 @@ def two_servers(postgres, chroma, tmp_path, demo_course):
             logs.append(log)
             urls.append(f"http://127.0.0.1:{port}")
         for proc, log, url in zip(procs, logs, urls):
-            _wait_until(lambda url=url: _answers(url + "/"), f"tutor serve ({log.name})", proc, log)
+            _wait_until(lambda url=url: devservices.answers(url + "/"), f"tutor serve ({log.name})", proc, log)
         yield urls[0], urls[1], postgres
     finally:
         for proc in procs:
-            _stop(proc)
+            devservices.stop_process(proc)
 
 
 def _session_call(opener, url: str, api: str, data: list, session: str):

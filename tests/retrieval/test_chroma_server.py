@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
+from tutor import devservices
 from tutor.config import get_settings
+from tutor.devservices import free_port
 from tutor.errors import StoreUnavailableError
 from tutor.retrieval.ingest import ingest
 from tutor.retrieval.retriever import Retriever
@@ -21,37 +15,13 @@ from tutor.retrieval.store import VectorStore
 pytestmark = [pytest.mark.server, pytest.mark.real_model]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
-    chroma = Path(sys.executable).with_name("chroma")
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("chroma run exited at start")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not answer within 30 s")
-    yield url, tmp_path / "server-data"
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        with devservices.chroma_server(tmp_path / "server-data", start_timeout=30) as url:
+            yield url, tmp_path / "server-data"
+    except devservices.ServiceError as exc:
+        pytest.fail(str(exc))
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, monkeypatch, embedder, demo_course):
