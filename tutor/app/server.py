@@ -65,24 +65,17 @@ def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
 def _prepare_courses(ctx: AppContext) -> None:
     """Build every course's concept graph and search index now, one course at a time.
 
-    The learner model builds a graph on first use, and twenty first uses at once would race to insert
-    the same concepts (UNIQUE violations); the first search builds the BM25 index and warms the
-    embedding model (about 10 s on 2 cores), which the first learner would otherwise wait for."""
+    The learner model builds a graph on first use (reading the course outline from the store), which the
+    first learners would otherwise wait for; concurrent builds, here or in another app process over the same
+    database, are safe (sync_from_outline skips rows another writer inserted). The first search builds the
+    BM25 index and warms the embedding model (about 10 s on 2 cores)."""
     from tutor.db import session_scope
     from tutor.learners.concepts import ensure_course
 
-    import sqlalchemy as sa
-
     for course in ctx.store.course_ids():
         try:
-            try:
-                with session_scope(ctx.settings) as session:
-                    ensure_course(session, course, ctx.settings)
-            except sa.exc.IntegrityError:
-                # Another app process over the same database inserted this course's concepts first (N processes
-                # started together): its rows are committed now, so a second look loads them.
-                with session_scope(ctx.settings) as session:
-                    ensure_course(session, course, ctx.settings)
+            with session_scope(ctx.settings) as session:
+                ensure_course(session, course, ctx.settings)
             ctx.retriever.search("warm up", course, k=1)
         except TutorError as exc:  # an empty course must not keep the others from being served
             print(f"warning: course {course}: {exc}", flush=True)

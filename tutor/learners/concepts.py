@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tutor.db.models import Concept, PrerequisiteEdge
@@ -55,18 +56,51 @@ class CourseGraph:
 
 
 def sync_from_outline(session: Session, course: str, outline) -> int:
-    """Upsert concepts from `course_outline(...)` and add outline edges not seen before; returns concept count."""
-    for position, entry in enumerate(outline):
-        row = session.get(Concept, (course, entry.id))
-        if row is None:
-            session.add(Concept(course=course, id=entry.id, title=entry.title, position=position, sections=list(entry.sections)))
-        else:
-            row.title, row.position, row.sections = entry.title, position, list(entry.sections)
-        for prereq in entry.prerequisites:
-            if session.get(PrerequisiteEdge, (course, entry.id, prereq)) is None:
-                session.add(PrerequisiteEdge(course=course, concept=entry.id, prerequisite=prereq, origin="outline"))
+    """Upsert concepts from `course_outline(...)` and add outline edges not seen before; returns concept count.
+
+    Another app process may sync the same course at the same moment (an upload through one process while a
+    learner of another opens the course). A check-then-insert would let both see "missing" and one fail on the
+    primary key, so rows are inserted with "on conflict do nothing" (the second waits for the first's commit
+    and skips its rows), and only then are titles and positions of the existing rows brought up to date.
+    Existing edges are left alone: an instructor's removal (active=False) must survive a re-sync."""
+    concepts = [dict(course=course, id=entry.id, title=entry.title, position=position, sections=list(entry.sections))
+                for position, entry in enumerate(outline)]
+    edges = [dict(course=course, concept=entry.id, prerequisite=prereq, origin="outline", active=True)
+             for entry in outline for prereq in entry.prerequisites]
+    _insert_missing(session, Concept, concepts)
+    _insert_missing(session, PrerequisiteEdge, edges)
+    rows = {row.id: row for row in session.scalars(sa.select(Concept).where(Concept.course == course))}
+    for values in concepts:
+        row = rows.get(values["id"])
+        if row is not None:  # None only when a concurrent re-sync removed the concept after our insert
+            row.title, row.position, row.sections = values["title"], values["position"], values["sections"]
     session.flush()
     return len(outline)
+
+
+def _insert_missing(session: Session, model, rows: list[dict]) -> None:
+    """Insert `rows` of `model`, skipping any whose primary key exists, also when a concurrent transaction
+    commits it while this insert waits."""
+    if not rows:
+        return
+    key = [column.name for column in model.__table__.primary_key]
+    # Key order for every writer: two transactions inserting overlapping rows then take their row locks in the
+    # same order, so one waits for the other instead of each waiting on a row the other holds (a deadlock).
+    rows = sorted(rows, key=lambda row: [row[name] for name in key])
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(model.__table__).values(rows).on_conflict_do_nothing())
+        return
+    # Any other database: one savepoint a row; a key violation there means the row exists, which is all we want.
+    for row in rows:
+        if session.get(model, tuple(row[name] for name in key)) is not None:
+            continue
+        try:
+            with session.begin_nested():
+                session.execute(sa.insert(model.__table__).values(row))
+        except sa.exc.IntegrityError:
+            pass
 
 
 def ensure_course(session: Session, course: str, settings=None) -> CourseGraph:
