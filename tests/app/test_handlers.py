@@ -31,13 +31,14 @@ def test_chat_answer_streams_and_cites_source_section_and_passage(ctx, users, co
 
 def test_rating_attaches_to_the_prompt_version_and_only_the_owner_may_rate(ctx, users, course):
     (_, turn), _ = _answer(ctx, users["ada"], course, "What does a for loop do?")
-    chat.rate(ctx, users["ada"], turn.event_id, liked=True)
+    chat.rate(ctx, users["ada"], turn.event_id, liked=False)
+    chat.rate(ctx, users["ada"], turn.event_id, liked=True)  # changing her mind replaces the first click
     with pytest.raises(PermissionDeniedError):
         chat.rate(ctx, users["bob"], turn.event_id, liked=False)
     with session_scope(ctx.settings) as session:
         rows = session.scalars(sa.select(Feedback)).all()
         assert [(r.learner_id, r.rating, r.target_id) for r in rows] == [("ada", 1, str(turn.event_id))]
-        assert rows[0].comment.startswith("prompt ")  # prompt id and version of what was rated
+        assert f"{rows[0].prompt_id}/v{rows[0].prompt_version}" == turn.prompt  # joins back to the prompt that wrote it
 
 
 def test_what_next_gives_reasons(ctx, users, course):

@@ -16,7 +16,7 @@ from tutor.app.accounts import User, ensure_learner
 from tutor.app.context import AppContext
 from tutor.app.inputs import MAX_QUESTION_CHARS, clean_text
 from tutor.db import session_scope
-from tutor.db.models import Event, Feedback
+from tutor.db.models import Event
 from tutor.errors import PermissionDeniedError, TutorError
 
 
@@ -94,7 +94,12 @@ def what_next(ctx: AppContext, user: User, course: str, k: int = 3) -> str:
 
 
 def rate(ctx: AppContext, user: User, event_id: int, liked: bool, target_kind: str = "message") -> int:
-    """Store a thumbs up/down on one of the user's own tutor messages; returns the feedback row id."""
+    """Store a thumbs up/down on one of the user's own tutor messages; returns the feedback row id.
+
+    Through learners.feedback.rate, so a second click replaces the first (one rating per message) and
+    the prompt id and version that wrote the message land in their own columns."""
+    from tutor.learners.feedback import rate as store_rating
+
     with session_scope(ctx.settings) as session:
         event = session.get(Event, event_id)
         if event is None:
@@ -102,8 +107,7 @@ def rate(ctx: AppContext, user: User, event_id: int, liked: bool, target_kind: s
         if event.learner_id != user.name:
             raise PermissionDeniedError(user.name, "rate another learner's conversation", "a learner rates only their own messages")
         payload = event.payload or {}
-        row = Feedback(learner_id=user.name, target_kind=target_kind, target_id=str(event_id), rating=1 if liked else -1,
-                       comment=f"prompt {payload.get('prompt_id', '?')} v{payload.get('prompt_version', '?')}")
-        session.add(row)
-        session.flush()
+        version = payload.get("prompt_version")
+        row = store_rating(session, user.name, target_kind, str(event_id), 1 if liked else -1,
+                           prompt_id=payload.get("prompt_id"), prompt_version=None if version is None else str(version))
         return row.id
