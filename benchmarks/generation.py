@@ -1,6 +1,6 @@
 """Generation benchmark: speed of the local backend beside raw llama-cpp-python, and quality on the demo course.
 
-    python benchmarks/generation.py [--json] [--n 50] [--explanations 10] [--speed-only | --quality-only]
+    python benchmarks/generation.py [--json] [--n 50] [--explanations 10] [--speed-only | --quality-only] [--via-server]
 
 Speed: the same explain prompt through raw `Llama.create_chat_completion` and through LocalChatModel
 (same loaded model, same run, alternating, median of --repeats), tokens/s from non-streamed calls and
@@ -15,6 +15,7 @@ else ingests it into a temporary folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -155,21 +156,22 @@ def main() -> None:
     parser.add_argument("--explanations", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--speed-only", action="store_true", help="skip the exercise and explanation quality runs")
+    parser.add_argument("--via-server", action="store_true",
+                        help="measure quality through the openai backend against llama_cpp.server serving the embedded GGUF on 127.0.0.1")
     parser.add_argument("--quality-only", action="store_true",
                         help="skip the local speed comparison (e.g. when TUTOR_LLM=openai measures an endpoint's quality)")
     args = parser.parse_args()
 
-    from tutor.llm.base import get_chat_model
-
     settings, retriever = _settings()
-    results = {"backend": settings.llm}
-    if not args.quality_only:
-        results.update(speed(retriever, args.repeats))
-    model = get_chat_model(settings)
-    results["model"] = model.name
-    if not args.speed_only:
-        results.update(exercises(model, retriever, args.n, settings.llm_max_retries))
-        results.update(explanations(model, retriever, args.explanations))
+    with contextlib.ExitStack() as stack:
+        if args.via_server:  # the endpoint path end to end: HTTP, json_schema response format, retries
+            from tutor.devservices import llama_server
+            from tutor.llm.local import default_model_path
+
+            url = stack.enter_context(llama_server(default_model_path(), n_ctx=4096))
+            # A 640-token draft on 2 busy cores can take over a minute: the timeout is for dead servers, not slow ones.
+            settings = settings.model_copy(update={"llm": "openai", "llm_base_url": url, "llm_model": "smollm2", "llm_timeout_s": 300.0})
+        results = run(settings, retriever, args)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -179,6 +181,20 @@ def main() -> None:
         print(f"  {key:<{width}}  {value}")
     if "overhead" in results:
         print(f"  {'overhead vs raw':<{width}}  {results['overhead']:.1%} (target < 10%)")
+
+
+def run(settings, retriever, args) -> dict:
+    from tutor.llm.base import get_chat_model
+
+    results = {"backend": settings.llm}
+    if not args.quality_only:
+        results.update(speed(retriever, args.repeats))
+    model = get_chat_model(settings)
+    results["model"] = model.name
+    if not args.speed_only:
+        results.update(exercises(model, retriever, args.n, settings.llm_max_retries))
+        results.update(explanations(model, retriever, args.explanations))
+    return results
 
 
 if __name__ == "__main__":

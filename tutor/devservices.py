@@ -1,4 +1,5 @@
-"""Throw-away local services for tests and benchmarks: a PostgreSQL cluster and a `chroma run` server.
+"""Throw-away local services for tests and benchmarks: a PostgreSQL cluster, a `chroma run` server and an
+OpenAI-compatible model server (llama-cpp-python's own, serving a GGUF file).
 
 Both listen on 127.0.0.1 on a free port, keep their data in a temp folder and are stopped by their pid
 when the `with` block ends, whatever happened inside it. A service that does not start raises
@@ -92,6 +93,32 @@ def chroma_server(data_path: Path, start_timeout: float = 180.0, log: Path | Non
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: answers(f"{url}/api/v2/heartbeat"), "chroma run", proc, log, start_timeout)
+        yield url
+    finally:
+        stop_process(proc)
+
+
+@contextmanager
+def llama_server(model_path: Path, start_timeout: float = 120.0, log: Path | None = None, n_ctx: int = 2048,
+                 n_threads: int = 2) -> Iterator[str]:
+    """`python -m llama_cpp.server` on 127.0.0.1 serving `model_path`; yields its OpenAI base URL (…/v1)
+    once /v1/models answers 200. Output goes to `log` (default: a temp file) for the error message."""
+    log = log or Path(tempfile.mkstemp(prefix="llama-server-", suffix=".log")[1])
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
+                                 "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", str(n_threads)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+
+    def models_listed() -> bool:
+        try:
+            return urllib.request.urlopen(f"{url}/models", timeout=2).status == 200
+        except OSError:  # refused while loading, or an HTTP error status
+            return False
+
+    try:
+        wait_until(models_listed, "llama_cpp.server", proc, log, start_timeout)
         yield url
     finally:
         stop_process(proc)

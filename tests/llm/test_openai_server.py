@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pytest
 
+from tutor.devservices import ServiceError, free_port, llama_server
 from tutor.errors import LLMUnavailableError
 from tutor.generation.models import ShortAnswerDraft
 from tutor.llm.local import default_model_path
@@ -20,37 +15,13 @@ pytestmark = pytest.mark.server
 MESSAGES = [{"role": "user", "content": "Name one Python keyword used in loops."}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_url():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail("llama_cpp.server exited at start")
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("llama_cpp.server did not become ready")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        with llama_server(default_model_path(), start_timeout=60) as url:
+            yield url
+    except ServiceError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +49,7 @@ def test_structured_output_falls_back_to_json_object_with_schema(model):
 
 
 def test_endpoint_down_is_a_clear_error():
-    down = OpenAIChatModel(base_url=f"http://127.0.0.1:{_free_port()}/v1", timeout_s=2, max_retries=1)
+    down = OpenAIChatModel(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=2, max_retries=1)
     with pytest.raises(LLMUnavailableError, match="Cannot reach the LLM endpoint"):
         down.complete(MESSAGES, max_tokens=5)
 
