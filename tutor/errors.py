@@ -177,6 +177,10 @@ class EvalRunError(TutorError):
     """An eval run that cannot be found, read or compared."""
 
 
+class EvalResumeError(EvalRunError):
+    """An eval run that cannot be resumed: finished already, missing, or its suite or dataset changed since."""
+
+
 # -- App: question bank export / import (issue 5) -------------------------------------------------
 
 

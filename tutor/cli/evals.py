@@ -72,6 +72,8 @@ def _print_summary(run) -> None:
         extra += f" · model calls {s['cache']['misses']}, from cache {s['cache']['hits']}"
     if "judge" in s:
         extra += f" · judge ({s['judge']['model']}, beside the metrics): {s['judge']['value']}"
+    if "resumed" in s:
+        extra += f" · resumed: {s['resumed']['cases_recorded_before']} case line(s) kept, {s['resumed']['cases_run']} run now"
     console.print(extra)
     console.print(f"run {run.id} -> {run.path}")
 
@@ -91,7 +93,11 @@ def run_cmd(
     params: list[str] = typer.Option([], "--set", help="Override a suite parameter, e.g. --set mode=dense (recorded in the run)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Run a suite; exit 1 when a metric falls under its threshold."""
+    """Run a suite; exit 1 when a metric falls under its threshold.
+
+    Each case's line is on disk once it is done: if the run is killed, `tutor eval resume SUITE`
+    finishes it (same model, prompt, --set and --repeat) instead of starting over.
+    """
     import yaml
 
     from tutor.errors import TutorError
@@ -105,11 +111,34 @@ def run_cmd(
         loaded.params[key.strip()] = yaml.safe_load(value)  # so k=5 is a number and mode=dense a string
     with _progress() as progress:
         run = run_suite(loaded, get_settings(), model=model, prompt_version=prompt_version, repeat=repeat, progress=progress)
+    _show_run(run, as_json)
+
+
+def _show_run(run, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"run": run.id, "path": str(run.path), **run.summary}, indent=2))
     else:
         _print_summary(run)
     _exit_for(run)
+
+
+@eval_app.command("resume")
+def resume_cmd(
+    ref: str = typer.Argument(..., metavar="RUN_OR_SUITE", help="Run id or run file; or a suite (name or file) for its newest unfinished run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Finish an interrupted run with its recorded settings: only cases without a line run; exit 1 under a threshold."""
+    from tutor.evaluation.resume import pick_run, resume_run
+
+    settings = get_settings()
+    def announce(run, dropped_cut_line: bool) -> None:
+        # Said once the checks pass, so whoever named only a suite knows which run is being finished.
+        cut = ", a cut last line dropped" if dropped_cut_line else ""
+        typer.echo(f"resuming run {run.id} ({len(run.cases)} case line(s) already on disk{cut})", err=True)
+
+    with _progress() as progress:
+        run = resume_run(pick_run(ref, settings.home), settings, progress=progress, announce=announce)
+    _show_run(run, as_json)
 
 
 @eval_app.command("score")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tutor.errors import EvalRunError
 from tutor.evaluation.metrics import mean
+from tutor.evaluation.runfile import whole_lines, write_line  # noqa: F401  (write_line: the runner's import)
 from tutor.evaluation.suite import Suite
 
 
@@ -90,14 +91,10 @@ def summarise(cases: list[dict], suite: Suite | None, repeats: int) -> dict:
     return {"type": "summary", "metrics": metrics, "failed": failed, "cases_passed": passed_cases, "cases": len(cases)}
 
 
-def write_line(path: Path, record: dict) -> None:
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 def read_run(path: Path) -> Run:
+    """A run as far as it got; a last line cut by a kill (an unfinished run's) is left out, not an error."""
     header, cases, summary = None, [], {}
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(whole_lines(path), 1):
         if not line.strip():
             continue
         try:
@@ -135,9 +132,19 @@ def find_run(ref: str, home: Path) -> Run:
 
 def list_runs(suite: str, home: Path) -> list[Run]:
     """Finished runs of a suite, oldest first."""
+    return [r for r in _all_runs(suite, home) if r.summary]
+
+
+def unfinished_runs(suite: str, home: Path) -> list[Run]:
+    """Runs of a suite that have no summary (killed, or still running), oldest first; scored runs are not resumable."""
+    return [r for r in _all_runs(suite, home) if not r.summary and "outputs_file" not in r.header]
+
+
+def _all_runs(suite: str, home: Path) -> list[Run]:
     folder = runs_dir(home) / suite
-    runs = [read_run(p) for p in folder.glob("*.jsonl")] if folder.is_dir() else []
-    return sorted((r for r in runs if r.summary), key=lambda r: r.header.get("started", ""))
+    # A file with no whole line yet is a run killed before its header reached the disk: nothing to list.
+    paths = [p for p in folder.glob("*.jsonl") if whole_lines(p)] if folder.is_dir() else []
+    return sorted((read_run(p) for p in paths), key=lambda r: r.header.get("started", ""))
 
 
 def latest_summaries(home: Path) -> list[dict]:

@@ -1,15 +1,18 @@
 """Run a suite: every case (times --repeat), through the task, with cached model calls; write the run.
 
 The run file is written line by line as cases finish, so a killed run leaves what it did; only runs
-with a summary line count in history. Each case line records the calls it made, how many came from
+with a summary line count in history, and `tutor eval resume` finishes a killed one (evaluation/resume.py)
+through the same `run_cases`. Each case line records the calls it made, how many came from
 the cache, tokens and model latency (as measured when the completion was made), and wall time.
 `score_outputs` scores outputs produced elsewhere (JSONL of {"id", "outputs"}) without any model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -18,8 +21,9 @@ from tutor.config import Settings
 from tutor.errors import EvalSuiteError
 from tutor.evaluation.context import Context
 from tutor.evaluation.metrics import Score
-from tutor.evaluation.results import Run, runs_dir, summarise, write_line
-from tutor.evaluation.suite import Suite, load_cases
+from tutor.evaluation.results import Run, runs_dir, summarise
+from tutor.evaluation.runfile import held, write_line
+from tutor.evaluation.suite import ModelConfig, Suite, load_cases
 from tutor.evaluation.tasks import get_task
 
 Progress = Callable[[str, int], None]
@@ -36,45 +40,94 @@ def _run_file(settings: Settings, suite: Suite, model: str, version: int | None)
 def _header(run_id: str, suite: Suite, task, ctx: Context, repeat: int, model_name: str, prompt) -> dict:
     return {
         "type": "run", "run_id": run_id, "suite": suite.name, "suite_path": suite.path, "task": suite.task,
-        "course": suite.course, "dataset": str(suite.dataset_path), "model": ctx.model_config.model_dump(),
+        "course": suite.course, "dataset": str(suite.dataset_path), "dataset_sha256": dataset_digest(suite.dataset_path),
+        "model": ctx.model_config.model_dump(),
         "model_name": model_name, "prompt_id": prompt.id if prompt else None, "prompt_version": prompt.version if prompt else None,
         "params": suite.params, "repeat": repeat, "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "gates": [g.model_dump() for g in suite.metrics],
     }
 
 
-def run_suite(suite: Suite, settings: Settings, *, model: str | None = None, prompt_version: int | None = None,
-              repeat: int = 1, chat_model=None, retriever=None, judge=None, progress: Progress | None = None) -> Run:
+def dataset_digest(path: Path) -> str:
+    """Recorded in the header, so a resume can tell the dataset changed under an unfinished run."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass
+class Plan:
+    """What running a suite's cases needs, built once: by a new run, or by a resume from a run's header."""
+
+    suite: Suite
+    task: object
+    cases: list[dict]
+    ctx: Context
+    prompt: object
+    uses_model: bool
+
+    @property
+    def model_name(self) -> str:
+        return self.ctx.model.name if self.uses_model else "none"
+
+
+def plan_run(suite: Suite, settings: Settings, model_config: ModelConfig, *, prompt_version: int | None = None,
+             chat_model=None, retriever=None, judge=None) -> Plan:
     task = get_task(suite.task)
     cases = load_cases(suite.dataset_path, task.case_model)
-    ctx = Context(settings, suite, suite.model(model), chat_model=chat_model, retriever=retriever, prompt_version=prompt_version)
+    ctx = Context(settings, suite, model_config, chat_model=chat_model, retriever=retriever, prompt_version=prompt_version)
     prompt = ctx.prompt_for(task.main_prompt) if task.main_prompt else None
     ctx.judge = _judge(suite, settings, judge)
     if prompt_version is not None and prompt is None:
         raise EvalSuiteError(suite.path, None, "task", f"a {suite.task} suite uses no prompt, so --prompt-version does not apply")
-    uses_model = task.main_prompt is not None
-    model_name = ctx.model.name if uses_model else "none"
-    run_id, path = _run_file(settings, suite, ctx.model_config.name if uses_model else "retriever", prompt.version if prompt else None)
-    header = _header(run_id, suite, task, ctx, repeat, model_name, prompt)
-    write_line(path, header)
+    return Plan(suite, task, cases, ctx, prompt, task.main_prompt is not None)
+
+
+def run_suite(suite: Suite, settings: Settings, *, model: str | None = None, prompt_version: int | None = None,
+              repeat: int = 1, chat_model=None, retriever=None, judge=None, progress: Progress | None = None) -> Run:
+    plan = plan_run(suite, settings, suite.model(model), prompt_version=prompt_version, chat_model=chat_model, retriever=retriever, judge=judge)
+    prompt = plan.prompt
+    run_id, path = _run_file(settings, suite, plan.ctx.model_config.name if plan.uses_model else "retriever", prompt.version if prompt else None)
+    header = _header(run_id, suite, plan.task, plan.ctx, repeat, plan.model_name, prompt)
+    with held(path):
+        write_line(path, header)
+        return run_cases(plan, path, header, repeat, progress=progress)
+
+
+def run_cases(plan: Plan, path: Path, header: dict, repeat: int, *, recorded: list[dict] = (), progress: Progress | None = None) -> Run:
+    """Run every (case, repeat) not in `recorded`, append each line, then the summary over all case lines.
+
+    The caller holds the run file's lock. With `recorded` (a resume), the cache counts in the summary
+    come from the case lines, so they cover the calls made before the interruption too.
+    """
+    ctx, uses_model = plan.ctx, plan.uses_model
+    done = {(rec["id"], rec["repeat"]) for rec in recorded}
     if progress:
-        progress("total", len(cases) * repeat)
-    records = []
+        progress("total", len(plan.cases) * repeat)
+        if done:
+            progress("advance", len(done))
+    records = list(recorded)
     for r in range(repeat):
         if uses_model:
             ctx.model.repeat = r
-        for case in cases:
-            record = _run_case(task, case, ctx, r, uses_model)
+        for case in plan.cases:
+            if (case["id"], r) in done:
+                continue
+            record = _run_case(plan.task, case, ctx, r, uses_model)
             write_line(path, record)
             records.append(record)
             if progress:
                 progress("advance", 1)
-    summary = summarise(records, suite, repeat)
-    if uses_model:
+    summary = summarise(records, plan.suite, repeat)
+    if uses_model and recorded:
+        calls = sum(rec["calls"] for rec in records)
+        cached = sum(rec["cached_calls"] for rec in records)
+        summary["cache"] = {"hits": cached, "misses": calls - cached}
+    elif uses_model:
         summary["cache"] = {"hits": ctx.model.hits, "misses": ctx.model.misses}
     if ctx.judge is not None:
         judged = [rec["judge"]["value"] for rec in records if rec.get("judge", {}).get("value") is not None]
-        summary["judge"] = {"prompt": suite.judge, "model": ctx.judge.name, "value": sum(judged) / len(judged) if judged else None, "n": len(judged)}
+        summary["judge"] = {"prompt": plan.suite.judge, "model": ctx.judge.name, "value": sum(judged) / len(judged) if judged else None, "n": len(judged)}
+    if recorded:
+        summary["resumed"] = {"cases_recorded_before": len(recorded), "cases_run": len(records) - len(recorded)}
     summary["finished"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     write_line(path, summary)
     return Run(header=header, cases=records, summary=summary, path=path)
