@@ -222,6 +222,15 @@ class HomeNotWritableError(TutorError):
         super().__init__(f"Cannot write to {self.path} ({reason}). Point TUTOR_HOME at a writable folder.")
 
 
+class DiskFullError(TutorError):
+    """A write into TUTOR_HOME (or the database) failed for lack of space; what was stored before is intact."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        super().__init__(f"The disk is full (no space left on device) writing to {self.path}. Nothing was half-written: "
+                         "free some space there, or point TUTOR_HOME at a bigger disk, and try again.")
+
+
 class CommunityOptInError(TutorError):
     """Study partners are shown only to learners who share their own mastery (opt in on the Community tab)."""
 

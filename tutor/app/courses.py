@@ -61,7 +61,9 @@ def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]
         result.chunks_written += report.chunks_written
     if progress is not None:
         progress(1.0, "Done")
-    if result.loaded:
+    # Unchanged files count too: when an earlier upload stored the chunks and then failed before this
+    # resync (a full disk), its retry finds every file unchanged and must still bring the map in line.
+    if result.loaded or result.unchanged:
         resync_concepts(ctx, course)
     return result
 

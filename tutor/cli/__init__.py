@@ -42,6 +42,18 @@ def main() -> None:
     except TutorError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except Exception as exc:
+        # The database, the vector store and the eval cache name a full disk themselves; this catches
+        # a write we did not wrap (an eval run line, a report, a saved model), so it is one line too.
+        from tutor.diskspace import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        from tutor.config import get_settings
+        from tutor.errors import DiskFullError
+
+        typer.secho(f"error: {DiskFullError(getattr(exc, 'filename', None) or get_settings().home)}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         typer.secho("interrupted: the store is consistent; run the same command again to finish.", err=True)
         sys.exit(130)

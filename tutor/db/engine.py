@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.config import Settings, get_settings
+from tutor.diskspace import disk_full_as_error
 from tutor.home import ensure_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -99,16 +100,27 @@ def get_engine(settings: Settings | None = None) -> sa.Engine:
 def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""
     settings = settings or get_settings()
-    get_engine(settings)
-    session = _sessionmakers[settings.resolved_database_url]()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    # SQLite reports a full disk as "database or disk is full" from any flush or commit (the WAL grows);
+    # the transaction is rolled back, so the caller only needs the clear message.
+    with disk_full_as_error(_database_location(settings)):
+        get_engine(settings)
+        session = _sessionmakers[settings.resolved_database_url]()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _database_location(settings: Settings) -> str:
+    """What a disk-full message names: the SQLite file, or the server's URL without its password."""
+    url = sa.engine.make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return url.database
+    return url.render_as_string(hide_password=True)
 
 
 def dispose_engines() -> None:

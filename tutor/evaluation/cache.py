@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
 
+from tutor.diskspace import write_atomic
 from tutor.llm.base import ChatModel, Completion, Message
 
 
@@ -60,10 +60,7 @@ class CachingChatModel:
             cached = True
         else:
             completion = self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema, stop=stop)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(asdict(completion), ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)
+            write_atomic(path, json.dumps(asdict(completion), ensure_ascii=False))
             self.misses += 1
             cached = False
         self.log.append(

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urlparse
 
+from tutor.diskspace import disk_full_as_error
 from tutor.errors import EmbeddingMismatchError, InvalidCourseIdError, StoreUnavailableError, UnknownCourseError
 from tutor.retrieval.documents import Chunk
 
@@ -197,15 +198,18 @@ class VectorStore:
         return {i: (doc, meta) for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ConnectionError, OSError) as exc:
-            raise StoreUnavailableError(f"The vector store at {self.location} is unavailable: {exc}") from exc
-        except Exception as exc:
-            # httpx errors from a Chroma server do not subclass OSError; name them plainly.
-            if exc.__class__.__module__.startswith("httpx"):
-                raise StoreUnavailableError(f"The Chroma server at {self.location} did not answer: {exc}") from exc
-            raise
+        # A full disk is said as such, not as an unreachable store: Chroma's SQLite reports it as
+        # "database or disk is full" (an InternalError), and rolls the failed write back.
+        with disk_full_as_error(self.location):
+            try:
+                return fn(*args, **kwargs)
+            except (ConnectionError, OSError) as exc:
+                raise StoreUnavailableError(f"The vector store at {self.location} is unavailable: {exc}") from exc
+            except Exception as exc:
+                # httpx errors from a Chroma server do not subclass OSError; name them plainly.
+                if exc.__class__.__module__.startswith("httpx"):
+                    raise StoreUnavailableError(f"The Chroma server at {self.location} did not answer: {exc}") from exc
+                raise
 
 
 def chunk_metadata(chunk: Chunk) -> dict:
