@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import tutor_cmd
+from hardening_support import tutor_cmd
 from tutor.config import get_settings
 from tutor.errors import DiskFullError
 

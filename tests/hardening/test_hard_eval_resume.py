@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import tutor_cmd
+from hardening_support import tutor_cmd
 from tutor.config import get_settings
 from tutor.errors import EvalResumeError, EvalRunError
 

@@ -22,11 +22,17 @@ def write_line(path: Path, record: dict, *, durable: bool = True) -> None:
     data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        written = os.write(fd, data)
-        while written < len(data):  # a short write is rare on a regular file (full disk, a signal); finish the line
-            written += os.write(fd, data[written:])
-        if durable:
-            os.fsync(fd)
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            written = os.write(fd, data)
+            while written < len(data):  # a short write is rare on a regular file (full disk, a signal); finish the line
+                written += os.write(fd, data[written:])
+            if durable:
+                os.fsync(fd)
+        except OSError:
+            # A full disk can stop a line half-way: cut the file back so it still ends with a whole line.
+            os.ftruncate(fd, start)
+            raise
     finally:
         os.close(fd)
 
