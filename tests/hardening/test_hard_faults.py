@@ -195,6 +195,37 @@ def test_model_endpoint_failure_gives_a_clear_line_and_the_extractive_answer(hct
         assert session.scalars(sa.select(Event.payload)).one()["origin"] == "extractive"
 
 
+@pytest.mark.parametrize("mode", ["down", "slow", "garbage"])
+def test_model_endpoint_failure_still_serves_and_grades_exercises(hctx, husers, hcourse, fake_endpoint, mode):
+    """With the endpoint failing, practice still gets verified exercises (the extractive generator) and a
+    typed answer is still graded (similarity band) and recorded: nothing waits on the dead model twice."""
+    from tutor.app import practice
+    from tutor.app.context import LockedChatModel
+    from tutor.generation.exercises import course_passages
+    from tutor.generation.verifier import verify
+    from tutor.llm.openai_compat import OpenAIChatModel
+
+    url = f"http://127.0.0.1:{free_port()}/v1" if mode == "down" else fake_endpoint(mode)
+    endpoint = OpenAIChatModel(url, timeout_s=1.0, max_retries=0)
+    calls = []
+    real_complete = endpoint.complete
+    endpoint.complete = lambda *a, **k: calls.append(1) or real_complete(*a, **k)
+    hctx.__dict__["model"] = LockedChatModel(endpoint, hctx.llm_lock)
+    passages = course_passages(hctx.retriever, hcourse, "loops")
+    batch = hctx.generator.generate(passages, n=3, pool_passages=course_passages(hctx.retriever, hcourse))
+    assert len(batch.items) == 3 and {i.model for i in batch.items} == {"extractive"}
+    assert "127.0.0.1" in batch.stats["model_failure"]
+    assert len(calls) == 1  # asked once; the other slots went straight to the fallback
+    assert all(not verify(item, [], hctx.embedder) for item in batch.items)
+
+    shown = practice.next_exercise(hctx, husers["ada"], hcourse, concept="loops")
+    typed = next(i for i in batch.items if i.type != "mcq")
+    feedback = hctx.grader.grade(typed, "something unrelated to the question")
+    assert feedback.verdict in ("partly", "incorrect") and feedback.grader == "similarity" and feedback.hint
+    outcome = practice.submit(hctx, husers["ada"], shown, "an answer")
+    assert outcome.attempt_id and not outcome.duplicate
+
+
 def test_unwritable_home_is_one_clear_line_at_start(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("TUTOR_HOME points under a regular file, so no folder can be made (works even as root)")

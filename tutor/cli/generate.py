@@ -82,6 +82,9 @@ def quiz_cmd(
     passages = course_passages(retriever, course, concept) if concept else everything
     generator = ExerciseGenerator(_model(), embedder=retriever.embedder, max_retries=settings.llm_max_retries)
     batch = generator.generate(passages, n=n, pool_passages=everything)
+    if batch.stats.get("model_failure"):
+        typer.secho(f"the model failed ({batch.stats['model_failure']}); these items were written from the course text",
+                    fg=typer.colors.YELLOW, err=True)
     with session_scope(settings) as session:
         for item in batch.items:
             item.id = save_item(

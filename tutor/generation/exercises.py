@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import cycle
 from typing import Sequence
 
-from tutor.errors import GenerationError, TutorError
+from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError, TutorError
 from tutor.generation.extractive import SourcePassage, extractive_items, term_pool
 from tutor.generation.models import DRAFTS, Exercise, ExerciseBatch, FillBlankDraft, ItemType, MCQDraft
 from tutor.generation.text import code_terms, normalise, sentences
@@ -105,7 +105,9 @@ class ExerciseGenerator:
         # Prefer passages not used yet; when a short concept runs out, reuse (the verifier still refuses repeats).
         order = [p for p in candidates if p.id not in used_passages] + [p for p in candidates if p.id in used_passages]
         for index, passage in enumerate(order):
-            if index < MODEL_PASSAGES_PER_SLOT:
+            # After the endpoint failed once in this batch, every slot goes straight to the fallback: asking
+            # again would cost each slot a full timeout for the same answer.
+            if index < MODEL_PASSAGES_PER_SLOT and "model_failure" not in stats:
                 item = self._from_model(item_type, passage, peers, stats)
                 if item is not None:
                     return item
@@ -134,6 +136,9 @@ class ExerciseGenerator:
                 log=log,
             )
         except GenerationError:
+            return None
+        except (LLMUnavailableError, LLMResponseError) as exc:
+            stats["model_failure"] = str(exc)  # callers say so; the extractive generator writes the items
             return None
         finally:
             stats["completions"] += len(log)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.errors import GenerationError, LLMResponseError
+from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
 from tutor.generation.text import content_tokens, normalise
 from tutor.llm.base import ChatModel
@@ -101,7 +101,7 @@ class Grader:
         return Feedback(
             verdict=verdict,
             score=_SCORE[verdict],
-            grader="rubric",
+            grader="rubric" if rubric else "similarity",
             misconception=rubric.misconception if rubric and verdict != "correct" else "",
             hint=rubric.hint if rubric else "",
             similarity=round(similarity, 4),
@@ -120,8 +120,9 @@ class Grader:
         messages = self.prompt.render(question=item.question, key=item.answer, passage=item.source_text, answer=answer)
         try:
             return generate_structured(self.model, messages, RubricDraft, max_retries=self.max_retries, max_tokens=140, what="grading").value
-        except (GenerationError, LLMResponseError):
-            # The similarity band alone still gives a verdict; the hint falls back to the template.
+        except (GenerationError, LLMResponseError, LLMUnavailableError):
+            # Invalid drafts, or the endpoint down, slow past its timeout or answering garbage: the
+            # similarity band alone still gives a verdict (the attempt is recorded), the hint falls back to the template.
             return None
 
     def _fallback_hint(self, item: Exercise) -> str:

@@ -134,7 +134,7 @@ class Feedback(BaseModel):
     item_id: str | None = None
     verdict: Verdict
     score: float = Field(ge=0, le=1)
-    grader: Literal["exact", "rubric"]
+    grader: Literal["exact", "rubric", "similarity"]  # similarity: the rubric model was unavailable
     misconception: str = ""
     hint: str = ""
     solution: str | None = Field(None, description="Only when the learner asked for it.")
