@@ -39,6 +39,13 @@ def test_cited_claims_strip_markers():
     assert cited_claims("A loop repeats [1][2]. No cite here.") == [("A loop repeats", [1, 2])]
 
 
+def test_a_marker_after_the_full_stop_cites_the_sentence_before_it():
+    # The extractive answer and most models write "Claim. [1]": the [1] must not slide onto the next claim
+    # (it did: the benchmark found a third of the extractive answer's quotes checked against the wrong passage).
+    text = "What the course says:\n- Loops repeat code. [1]\n- Errors raise exceptions. [3]\nBreak stops a loop.[2] The end."
+    assert cited_claims(text) == [("Loops repeat code", [1]), ("Errors raise exceptions", [3]), ("Break stops a loop", [2])]
+
+
 def test_cited_answer_maps_to_source_section(retriever):
     from tutor.generation.text import prose
 

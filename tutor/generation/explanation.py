@@ -11,11 +11,10 @@ is always traceable to the course, even from the 135M model.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, Sequence
 
 from tutor.generation.models import Citation, Explanation, LearnerProfile
-from tutor.generation.text import lexical_support, sentences
+from tutor.generation.text import answer_sentences, lexical_support, sentences
 from tutor.errors import LLMResponseError, LLMUnavailableError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
@@ -27,18 +26,14 @@ MIN_SUPPORTED_SHARE = 0.5
 MAX_TOKENS = 160
 EXTRACTIVE_PASSAGES = 3
 EXTRACTIVE_SENTENCES = 3
-_CITE = re.compile(r"\[(\d+)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def cited_claims(text: str) -> list[tuple[str, list[int]]]:
-    """(sentence without its markers, cited numbers) for every sentence that cites something."""
-    out = []
-    for sentence in _SENTENCE.split(text.strip()):
-        numbers = [int(n) for n in _CITE.findall(sentence)]
-        if numbers:
-            out.append((_CITE.sub("", sentence).strip().rstrip(".!?").strip(), numbers))
-    return out
+    """(sentence without its markers, cited numbers) for every sentence that cites something.
+
+    The same sentence split as the evals' grounding metric, so the gate that decides whether a model's
+    answer is served and the metric that scores it agree ("Claim. [1]" cites the claim before it)."""
+    return [(sentence.rstrip(".!?").strip(), numbers) for sentence, numbers in answer_sentences(text) if numbers]
 
 
 def citation_support(text: str, passages: Sequence) -> float:

@@ -70,3 +70,25 @@ def sentences(text: str, min_words: int = 6, max_chars: int = 220) -> list[str]:
 
 def code_terms(text: str) -> list[str]:
     return [t.strip() for t in CODE_TERM.findall(_FENCE.sub(" ", text)) if t.strip()]
+
+
+_CITE = re.compile(r"\[(\d+)\]")
+_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+
+
+def answer_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence without citation markers, cited numbers) for each sentence with at least one word.
+
+    Markers written after the full stop ("... False. [1]") belong to the sentence before them; lines
+    (list items) are sentences of their own; a lead-in line ending with ':' is framing, not a claim.
+    """
+    out = []
+    text = _MARKERS_AFTER_END.sub(lambda m: m.group(2) + m.group(1), text.strip())
+    pieces = [s for line in text.splitlines() if not line.strip().endswith(":") for s in _ANSWER_SENTENCE.split(line.strip().lstrip("-* "))]
+    for sentence in pieces:
+        numbers = [int(n) for n in _CITE.findall(sentence)]
+        clean = re.sub(r"\s+([.!?,;])", r"\1", _CITE.sub("", sentence)).strip()
+        if re.search(r"\w", clean):
+            out.append((clean, numbers))
+    return out

@@ -18,34 +18,13 @@ import re
 from typing import Mapping, Sequence
 
 from tutor.evaluation.metrics import Score, share
-from tutor.generation.text import content_tokens, lexical_support
+from tutor.generation.text import answer_sentences, content_tokens, lexical_support
 
 SUPPORT = 0.5
 COVERAGE = 0.5
 _CITE = re.compile(r"\[(\d+)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 _CODE = re.compile(r"```.*?(```|$)|`[^`\n]*`", re.DOTALL)
-
-
-_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
-
-
-def answer_sentences(text: str) -> list[tuple[str, list[int]]]:
-    """(sentence without citation markers, cited numbers) for each sentence with at least one word.
-
-    Markers written after the full stop ("... False. [1]") belong to the sentence before them; lines
-    (list items) are sentences of their own; a lead-in line ending with ':' is framing, not a claim.
-    """
-    out = []
-    text = _MARKERS_AFTER_END.sub(lambda m: m.group(2) + m.group(1), text.strip())
-    pieces = [s for line in text.splitlines() if not line.strip().endswith(":") for s in _SENTENCE.split(line.strip().lstrip("-* "))]
-    for sentence in pieces:
-        numbers = [int(n) for n in _CITE.findall(sentence)]
-        clean = re.sub(r"\s+([.!?,;])", r"\1", _CITE.sub("", sentence)).strip()
-        if re.search(r"\w", clean):
-            out.append((clean, numbers))
-    return out
 
 
 def grounding(text: str, cited: Mapping[int, str], threshold: float = SUPPORT) -> Score:
