@@ -152,7 +152,7 @@ def explanations(model, retriever, count: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--n", type=int, default=50, help="exercises to write (0: none)")
     parser.add_argument("--explanations", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--speed-only", action="store_true", help="skip the exercise and explanation quality runs")
@@ -192,7 +192,8 @@ def run(settings, retriever, args) -> dict:
     model = get_chat_model(settings)
     results["model"] = model.name
     if not args.speed_only:
-        results.update(exercises(model, retriever, args.n, settings.llm_max_retries))
+        if args.n:  # --n 0 measures the explanations alone
+            results.update(exercises(model, retriever, args.n, settings.llm_max_retries))
         results.update(explanations(model, retriever, args.explanations))
     return results
 
