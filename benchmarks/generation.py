@@ -123,6 +123,8 @@ def exercises(model, retriever, n: int, max_retries: int) -> dict:
         "duplicate_rate": round(duplicate_pairs(batch.items, retriever.embedder) / items, 3),
         "distinct_passages": len({i.source_id for i in batch.items}),
         "completions": s["completions"],
+        # The verifier's reasons for refusing drafts, most frequent first: where the model falls short.
+        "rejections": dict(sorted(s.get("rejections", {}).items(), key=lambda kv: -kv[1])[:6]),
         "exercise_seconds": round(time.perf_counter() - started, 1),
     }
 

@@ -143,6 +143,11 @@ class ExerciseGenerator:
         finally:
             stats["completions"] += len(log)
             stats["parsed"] += sum(entry["parsed"] for entry in log)
+            rejections = stats.setdefault("rejections", {})
+            for entry in log:  # why drafts were refused, by kind (details in brackets dropped), for the benchmark
+                for problem in entry["problems"]:
+                    kind = problem.split(" (")[0].split(":")[0]
+                    rejections[kind] = rejections.get(kind, 0) + 1
         stats["first_try" if result.attempts == 1 else "after_retries"] += 1
         return self._to_exercise(result.value, item_type, passage, result.attempts)
 
