@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tutor.devservices import free_port
 
@@ -19,4 +20,14 @@ def tutor_cmd(*args: str, env: dict | None = None, input: str | None = None, tim
                           capture_output=True, text=True, timeout=timeout)
 
 
-__all__ = ["PASSWORDS", "free_port", "tutor_cmd"]
+def add_accounts_and_course(env: dict, demo_course: Path) -> None:
+    """Through the CLI, as an operator would: the three accounts of PASSWORDS and course `py` (the loops chapter)."""
+    for name in PASSWORDS:
+        role = "instructor" if name == "teacher" else "learner"
+        done = tutor_cmd("user", "add", name, "--role", role, "--password-stdin", env=env, input=PASSWORDS[name] + "\n")
+        assert done.returncode == 0, done.stderr
+    loaded = tutor_cmd("ingest", str(demo_course / "07-loops.md"), "--course", "py", env=env)
+    assert loaded.returncode == 0, loaded.stderr
+
+
+__all__ = ["PASSWORDS", "add_accounts_and_course", "free_port", "tutor_cmd"]

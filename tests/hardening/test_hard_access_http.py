@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from hardening_support import PASSWORDS, free_port, tutor_cmd
+from hardening_support import PASSWORDS, add_accounts_and_course, free_port, tutor_cmd
+from tutor import devservices
 
 pytestmark = pytest.mark.server
 
@@ -26,36 +26,19 @@ pytestmark = pytest.mark.server
 @pytest.fixture
 def served(tutor_home, tmp_path, demo_course):
     env = dict(os.environ, TUTOR_HOME=str(tutor_home), TUTOR_LLM="fake")
-    for name in PASSWORDS:
-        role = "instructor" if name == "teacher" else "learner"
-        done = tutor_cmd("user", "add", name, "--role", role, "--password-stdin", env=env, input=PASSWORDS[name] + "\n")
-        assert done.returncode == 0, done.stderr
-    loaded = tutor_cmd("ingest", str(demo_course / "07-loops.md"), "--course", "py", env=env)
-    assert loaded.returncode == 0, loaded.stderr
+    add_accounts_and_course(env, demo_course)
     port = free_port()
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "tutor.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break  # answering (a login page or a redirect) is enough
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("tutor serve did not start:\n" + (tmp_path / "serve.log").read_text()[-3000:])
-                time.sleep(0.5)
+        try:
+            devservices.wait_until(lambda: devservices.answers(url + "/"), "tutor serve", proc, tmp_path / "serve.log", 180)
+        except devservices.ServiceError as exc:
+            pytest.fail(str(exc))
         yield url, tutor_home
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+        devservices.stop_process(proc)
         log.close()
 
 

@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from hardening_support import PASSWORDS, free_port, tutor_cmd
+from hardening_support import PASSWORDS, add_accounts_and_course, free_port
 from test_hard_access_http import _call, _login
 from tutor import devservices
 
@@ -50,12 +50,7 @@ def two_servers(postgres, chroma, tmp_path, demo_course):
     """Accounts and a course written through the CLI, then process A and process B on their own ports and homes."""
     shared = dict(os.environ, TUTOR_DATABASE_URL=postgres, TUTOR_CHROMA_URL=chroma, TUTOR_LLM="fake")
     cli_env = dict(shared, TUTOR_HOME=str(tmp_path / "home-cli"))
-    for name in PASSWORDS:
-        role = "instructor" if name == "teacher" else "learner"
-        done = tutor_cmd("user", "add", name, "--role", role, "--password-stdin", env=cli_env, input=PASSWORDS[name] + "\n")
-        assert done.returncode == 0, done.stderr
-    loaded = tutor_cmd("ingest", str(demo_course / "07-loops.md"), "--course", "py", env=cli_env)
-    assert loaded.returncode == 0, loaded.stderr
+    add_accounts_and_course(cli_env, demo_course)
     procs, logs, urls = [], [], []
     try:
         for label in ("a", "b"):
