@@ -26,8 +26,9 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
         shown_recs = gr.State([])  # the recommendations on screen (server-side), for thumbs up/down
         with gr.Row():
             rec_pick = gr.Dropdown(label="Rate a recommendation", choices=[], elem_id="rec-pick")
-            rec_up = gr.Button("👍", elem_id="rec-up")
-            rec_down = gr.Button("👎", elem_id="rec-down")
+            # Words, not emoji: a machine without an emoji font draws those as empty boxes.
+            rec_up = gr.Button("Helpful", elem_id="rec-up")
+            rec_down = gr.Button("Not helpful", elem_id="rec-down")
         rec_result = gr.Markdown(elem_id="rec-result")
         with gr.Row():
             goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
