@@ -169,10 +169,9 @@ def hint(ctx: AppContext, user: User, presented: Presented | None) -> str:
     """A hint that does not give the answer away; counted so the schedule knows help was used."""
     item = _load(ctx, user, presented)
     presented.hints_used += 1
-    from tutor.prompts import load_prompt
+    from tutor.generation.feedback import hint_for
 
-    # The grader's own no-give-away hint template: where in the course to look, never the answer.
-    return load_prompt("hint-fallback").render_text(section=item.section or item.concept, source=item.source or item.course)
+    return hint_for(item)  # the grader's own: where in the course to look, never the answer
 
 
 def solution(ctx: AppContext, user: User, presented: Presented | None) -> str:

@@ -126,8 +126,22 @@ class Grader:
             return None
 
     def _fallback_hint(self, item: Exercise) -> str:
-        # The section title can name the answer ("break and continue"): then point at the file only.
-        section = item.section or item.concept
-        if _mentions(section, item.answer):
-            section = ""
-        return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)
+        return hint_for(item)
+
+
+def _names_key(text: str, key: str) -> bool:
+    """Whether `text` names the key or any content word of it ("Loops" names "for loop")."""
+    return _mentions(text, key) or bool(set(content_tokens(key)) & set(content_tokens(text)))
+
+
+def hint_for(item: Exercise) -> str:
+    """The one no-give-away hint (grader, practice, chat and CLI): where in the course to look, never the
+    answer. A section title or file name that names the key ("break and continue", "loops.md") is left
+    out, and the hint points at the passage instead."""
+    section = item.section or item.concept
+    if _names_key(section, item.answer):
+        section = ""
+    source = item.source or item.course
+    if _names_key(source, item.answer):
+        source = "the passage this exercise comes from"
+    return load_prompt("hint-fallback").render_text(section=section, source=source)
