@@ -173,3 +173,24 @@ def test_accounts_hash_passwords_and_check_roles(ctx, users):
 
     with session_scope(ctx.settings) as session:
         assert session.get(Row, "ada").password_hash.startswith("$argon2")
+
+
+def test_no_item_is_served_twice_while_unseen_items_remain(ctx, users, course):
+    from tutor.db.items import list_items
+
+    teacher, ada = users["teacher"], users["ada"]
+    bank.generate(ctx, teacher, course, 3, concepts=["loops"])
+    with session_scope(ctx.settings) as session:
+        pool = {i.id for i in list_items(session, course, "loops")}
+    assert len(pool) >= 3
+    served = []
+    for _ in range(len(pool)):
+        shown = practice.next_exercise(ctx, ada, course, concept="loops")
+        right, _ = _correct_and_wrong(ctx, shown)
+        assert practice.submit(ctx, ada, shown, right).verdict == "correct"  # a correct answer, as in the report
+        served.append(shown.item_id)
+    assert len(set(served)) == len(served), served
+    assert set(served) <= pool | set(served)
+    # recommended practice too: a new learner never gets the same item twice in a row of five
+    bob_served = [practice.next_exercise(ctx, users["bob"], course).item_id for _ in range(5)]
+    assert len(set(bob_served)) == 5, bob_served

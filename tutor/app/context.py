@@ -8,7 +8,6 @@ model is wrapped to hold `llm_lock` during each model call only (retrieval and g
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 
 from tutor.config import Settings, get_settings
@@ -16,8 +15,11 @@ from tutor.config import Settings, get_settings
 
 class AppContext:
     def __init__(self, settings: Settings | None = None):
+        from tutor.app.exercise_pool import ModelGate
+
         self.settings = settings or get_settings()
-        self.llm_lock = threading.Lock()
+        self.llm_gate = ModelGate()  # learners' model calls go before the exercise pool's
+        self.llm_lock = self.llm_gate.lock
 
     @cached_property
     def retriever(self):
@@ -29,7 +31,7 @@ class AppContext:
     def model(self):
         from tutor.llm.base import get_chat_model
 
-        return LockedChatModel(get_chat_model(self.settings), self.llm_lock)
+        return LockedChatModel(get_chat_model(self.settings), self.llm_gate)
 
     @property
     def store(self):
@@ -57,6 +59,13 @@ class AppContext:
 
         return ExerciseGenerator(self.model, embedder=self.embedder, max_retries=self.settings.llm_max_retries)
 
+    @cached_property
+    def pool(self):
+        """Exercises written ahead in the background (started by the server, filled after uploads)."""
+        from tutor.app.exercise_pool import ExercisePool
+
+        return ExercisePool(self)
+
     def warm(self) -> None:
         """Load the embedding model, store and chat model now, so the first learner does not wait."""
         self.retriever
@@ -64,17 +73,23 @@ class AppContext:
 
 
 class LockedChatModel:
-    """The ChatModel seam, with one generation at a time: the lock is held for a call or a stream only."""
+    """The ChatModel seam, with one generation at a time: the lock is held for a call or a stream only, and a
+    learner's call goes before the exercise pool's next one (ModelGate)."""
 
-    def __init__(self, model, lock: threading.Lock):
+    def __init__(self, model, gate):
+        from tutor.app.exercise_pool import ModelGate
+
+        if not isinstance(gate, ModelGate):  # a bare lock (older callers): a gate around it
+            lock, gate = gate, ModelGate()
+            gate.lock = lock
         self.inner = model
-        self.lock = lock
+        self.gate = gate
         self.name = model.name
 
     def complete(self, messages, **kwargs):
-        with self.lock:
+        with self.gate.foreground():
             return self.inner.complete(messages, **kwargs)
 
     def stream(self, messages, **kwargs):
-        with self.lock:
+        with self.gate.foreground():
             yield from self.inner.stream(messages, **kwargs)

@@ -9,7 +9,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from tutor.app import bank
+from tutor.app import bank, progress
+from tutor.app.accounts import require_instructor
 from tutor.app.context import AppContext
 from tutor.app.lms_export import SUFFIX
 from tutor.app.tabs import UserOf
@@ -21,6 +22,9 @@ BANK_COLUMNS = ["id", "concept", "status", "type", "question", "answer", "prompt
 def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
     """The tab (hidden until on_load finds an instructor) and its events; it lists the bank when opened."""
     with gr.Tab("Question bank", id="bank", visible=False) as bank_tab:
+        with gr.Row():
+            pool_md = gr.Markdown(elem_id="pool-status")
+            pool_btn = gr.Button("Refresh pool status", elem_id="pool-refresh", scale=0)
         with gr.Row():
             bank_n = gr.Number(label="Items per concept", value=2, precision=0, minimum=1, maximum=bank.MAX_PER_CONCEPT)
             bank_gen = gr.Button("Generate", variant="primary")
@@ -105,5 +109,15 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
                 None)
 
     import_file.upload(bank_import, [course, import_file, bank_filter], [bank_result, bank_table, import_file])
+    @guard
+    def pool_status(course_id, request: gr.Request):
+        require_instructor(user_of(request), "see the exercise pool")
+        if not course_id:
+            return "Choose a course to see its exercise pool."
+        titles = {cid: title for title, cid in progress.concepts(ctx, course_id)}
+        return ctx.pool.status_markdown(course_id, titles)
+
     bank_tab.select(bank_rows, [course, bank_filter], [bank_table])
+    bank_tab.select(pool_status, [course], [pool_md])
+    pool_btn.click(pool_status, [course], [pool_md])
     return bank_tab

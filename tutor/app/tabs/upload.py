@@ -46,6 +46,8 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choic
         paths = [(f if isinstance(f, str) else f.name) for f in (files or [])]
         pairs = [(p, os.path.basename(getattr(f, "orig_name", None) or p)) for p, f in zip(paths, files or [])]
         result = courses.upload(ctx, user_of(request), course_id, pairs, title, progress=lambda x, text: bar(x, desc=text))
+        if result.loaded:
+            ctx.pool.fill(result.course)  # write the new concepts' exercises before a learner asks
         choices = course_choices()
         return result.summary(), course_rows(ctx), gr.update(choices=choices, value=result.course), None
 
