@@ -129,7 +129,7 @@ def test_bad_upload_is_named_with_its_reason_and_the_rest_loads(ctx, users, cour
 
 def test_concept_map_picture_and_edit(ctx, users, course):
     picture = concept_map.svg(ctx, course)
-    assert picture.startswith("<svg") and "loops" in picture
+    assert "<svg" in picture and "loops" in picture
     teacher = users["teacher"]
     concept_map.add_prerequisite(ctx, teacher, course, "functions", "loops")
     assert ["functions", "loops"] in concept_map.edges(ctx, course)
