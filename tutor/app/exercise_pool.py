@@ -24,6 +24,8 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from tutor.errors import TutorError
+
 LOW_WATER = 2  # a learner with fewer unseen items than this in a concept makes the pool write more
 MAX_PER_CONCEPT = 50
 URGENT = -1  # queue priority of a top-up a learner is about to need (others: items the concept has)
@@ -163,6 +165,17 @@ class ExercisePool:
             if status.target[concept] > have:
                 self._push(URGENT, course, concept)
 
+    def forget(self, course: str) -> None:
+        """The course was removed: drop its queued work and status."""
+        with self._cond:
+            self._queue = [t for t in self._queue if t[2] != course]
+            heapq.heapify(self._queue)
+            self._queued = {k for k in self._queued if k[0] != course}
+            self._courses.pop(course, None)
+            for key in [k for k in self._tried if k[0] == course]:
+                del self._tried[key]
+            self._cond.notify_all()
+
     def wait_idle(self, timeout: float) -> bool:
         """True once nothing is queued or being written (tests, and the CLI's one-shot fill)."""
         with self._cond:
@@ -221,8 +234,8 @@ class ExercisePool:
             if not any(c == course and k == concept for _, _, c, k in self._queue):
                 self._queued.discard((course, concept))
             self._busy = True
-            status = self._courses.setdefault(course, CourseStatus())
-            status.working_on = concept
+            if course in self._courses:
+                self._courses[course].working_on = concept
             return course, concept
 
     def _run(self) -> None:
@@ -233,16 +246,20 @@ class ExercisePool:
             course, concept = task
             self.ctx.llm_gate.wait_for_learners()  # between items, learners first
             try:
-                wrote = self._write_one(course, concept)
+                wrote = self._write_one(course, concept) if course in self._courses else False
             except Exception as exc:  # noqa: BLE001 - the pool must outlive any one failure; the tab shows it
                 wrote = False
                 print(f"exercise pool: {course}/{concept}: {exc}", flush=True)
-                traceback.print_exc()
+                if not isinstance(exc, TutorError):  # a known refusal (course removed meanwhile) needs no trace
+                    traceback.print_exc()
                 with self._cond:
-                    self._courses.setdefault(course, CourseStatus()).last_error = f"{concept}: {exc}"
-                    self._courses[course].exhausted.add(concept)
+                    if course in self._courses:
+                        self._courses[course].last_error = f"{concept}: {exc}"
+                        self._courses[course].exhausted.add(concept)
             with self._cond:
-                status = self._courses.setdefault(course, CourseStatus())
+                status = self._courses.get(course)
+                if status is None:  # forgotten meanwhile
+                    continue
                 status.working_on = None
                 if wrote and status.ready.get(concept, 0) < status.target.get(concept, 0):
                     self._push(status.ready.get(concept, 0), course, concept)

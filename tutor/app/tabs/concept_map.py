@@ -19,11 +19,11 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
         gr.Markdown("Each concept is coloured by the class's mean mastery (grey: nobody has practised it); "
                     "an arrow points from a prerequisite to the concept that needs it.")
         with gr.Row():
-            map_concept = gr.Dropdown(label="Concept", choices=[])
-            map_prereq = gr.Dropdown(label="needs (prerequisite)", choices=[])
-            add_edge = gr.Button("Add prerequisite")
-            del_edge = gr.Button("Remove prerequisite")
-        map_result = gr.Markdown()
+            map_concept = gr.Dropdown(label="Concept", choices=[], elem_id="map-concept")
+            map_prereq = gr.Dropdown(label="needs (prerequisite)", choices=[], elem_id="map-prereq")
+            add_edge = gr.Button("Add prerequisite", elem_id="add-edge")
+            del_edge = gr.Button("Remove prerequisite", elem_id="del-edge")
+        map_result = gr.Markdown(elem_id="map-result")
 
     def picture(course_id):
         return concept_map.svg(ctx, course_id, concept_map.class_mastery(ctx, course_id), who="the class")

@@ -34,7 +34,7 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
         with gr.Row():
             goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
             path_btn = gr.Button("Path to goal", elem_id="path")
-        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False)
+        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False, elem_id="path-table")
 
     @guard
     def load_progress(course_id, learner_id, request: gr.Request):

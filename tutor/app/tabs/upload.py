@@ -39,7 +39,7 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choic
             rm_source = gr.Dropdown(label="File of the selected course", choices=[], elem_id="rm-source")
             rm_file_btn = gr.Button("Remove file", elem_id="rm-file")
             rm_course_btn = gr.Button("Remove whole course", variant="stop", elem_id="rm-course")
-        rm_result = gr.Markdown()
+        rm_result = gr.Markdown(elem_id="rm-result")
 
     @guard
     def do_upload(course_id, title, files, request: gr.Request, bar=gr.Progress()):
@@ -64,6 +64,7 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choic
     @guard
     def remove_course(course_id, request: gr.Request):
         message = courses.remove(ctx, user_of(request), course_id)
+        ctx.pool.forget(course_id)
         choices = course_choices()
         return message, course_rows(ctx), gr.update(choices=choices, value=choices[0] if choices else None)
 
