@@ -122,3 +122,16 @@ def test_a_learner_call_goes_before_the_pools_next_call():
     worker.join(30)
     learner_thread.join(30)
     assert order == ["pool-1", "learner", "pool-2", "pool-3"]
+
+
+@pytest.mark.xfail(reason="the extractive generator's quality filters (issue 13, model engineer's scope) are not in yet: "
+                          "some items quote a sentence whose code was cut out", strict=False)
+def test_the_pools_items_read_on_their_own(ctx, course, pool):
+    from readability import problems
+
+    pool.fill(course)
+    assert pool.wait_idle(WAIT_S)
+    with session_scope(ctx.settings) as session:
+        items = list_items(session, course)
+    bad = {i.id: (i.payload["question"], problems(i.payload)) for i in items if problems(i.payload)}
+    assert not bad, bad

@@ -194,3 +194,21 @@ def test_no_item_is_served_twice_while_unseen_items_remain(ctx, users, course):
     # recommended practice too: a new learner never gets the same item twice in a row of five
     bob_served = [practice.next_exercise(ctx, users["bob"], course).item_id for _ in range(5)]
     assert len(set(bob_served)) == 5, bob_served
+
+
+def test_when_every_item_was_served_the_least_recent_comes_back_never_the_last(ctx, users, course):
+    from tutor.db.items import list_items
+    from tutor.generation.models import ExerciseBatch
+
+    bank.generate(ctx, users["teacher"], course, 3, concepts=["loops"])
+    with session_scope(ctx.settings) as session:
+        count = len(list_items(session, course, "loops"))
+
+    class NothingNew:  # the concept's text gives no further item
+        def generate(self, *args, **kwargs):
+            return ExerciseBatch(items=[])
+
+    ctx.__dict__["generator"] = NothingNew()
+    served = [practice.next_exercise(ctx, users["ada"], course, concept="loops").item_id for _ in range(2 * count)]
+    assert len(set(served[:count])) == count
+    assert served[count:] == served[:count]  # round again, oldest first

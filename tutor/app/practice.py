@@ -102,18 +102,17 @@ def served_items(ctx: AppContext, learner_id: str, course: str) -> dict[str, int
     from tutor.db.models import Attempt, Event
 
     order: dict[str, int] = {}
+    tick = 0
     with session_scope(ctx.settings) as session:
-        attempts = session.execute(sa.select(Attempt.item_id, Attempt.id).where(
-            Attempt.learner_id == learner_id, Attempt.course == course, Attempt.item_id.is_not(None)).order_by(Attempt.id))
-        for item_id, _ in attempts:
-            order[item_id] = len(order)
-        shown = session.execute(sa.select(Event.payload, Event.id).where(
-            Event.learner_id == learner_id, Event.course == course, Event.kind == SHOWN).order_by(Event.id))
-        for payload, _ in shown:
-            item_id = (payload or {}).get("item_id")
-            if item_id:
-                order.pop(item_id, None)
-                order[item_id] = len(order) + 1_000_000  # showing is later than any answer to it
+        attempts = session.execute(sa.select(Attempt.item_id, Attempt.created_at).where(
+            Attempt.learner_id == learner_id, Attempt.course == course, Attempt.item_id.is_not(None)))
+        shown = session.execute(sa.select(Event.payload, Event.created_at).where(
+            Event.learner_id == learner_id, Event.course == course, Event.kind == SHOWN))
+        moments = [(at, item_id) for item_id, at in attempts]
+        moments += [(at, (payload or {}).get("item_id")) for payload, at in shown]
+    for _, item_id in sorted((m for m in moments if m[1]), key=lambda m: m[0]):
+        tick += 1
+        order[item_id] = tick
     return order
 
 
