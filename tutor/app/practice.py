@@ -23,6 +23,7 @@ from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
 
 
 APPROVED_SEARCH = 20  # with approved-only, how many recommendations to look through for one with an approved item
+ON_DEMAND_TRIES = 3  # concepts to try writing an item for on the spot before saying none could be written
 UNSEEN_SEARCH = 5  # otherwise, how many to look through for an item the learner has not been served yet
 
 
@@ -179,14 +180,18 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
     if choice is None and approved_only and first_with_items is None:
         raise NoApprovedItemsError(course, concept) if concept else NoApprovedItemsError(course)
     if choice is None and not approved_only:
-        name, why, _ = options[0]
-        sources = {i.payload.get("source_id") for i in _candidates(ctx, course, name, False)}
-        new_id = _generate_item(ctx, course, name, avoid=sources)
-        if new_id is not None and new_id not in served:
-            with session_scope(ctx.settings) as session:
-                choice = (name, why, get_item(session, new_id))
-        elif first_with_items is None and new_id is None:
-            raise TutorError(f"No exercise could be written for '{name}' from this course's text; try another concept.")
+        # Nothing unseen is ready (the pool is still writing, or has used up the text): write one now, for the
+        # recommended concept or, when its text gives nothing (a page of front matter), the next ones.
+        for name, why, _ in options[:ON_DEMAND_TRIES]:
+            sources = {i.payload.get("source_id") for i in _candidates(ctx, course, name, False)}
+            new_id = _generate_item(ctx, course, name, avoid=sources)
+            if new_id is not None and new_id not in served:
+                with session_scope(ctx.settings) as session:
+                    choice = (name, why, get_item(session, new_id))
+                break
+        if choice is None and first_with_items is None:
+            what = f"'{options[0][0]}'" if concept else "any recommended concept"
+            raise TutorError(f"No exercise could be written for {what} from this course's text; try another concept.")
     if choice is None:
         name, why, items = first_with_items or (options[0][0], options[0][1], _candidates(ctx, course, options[0][0], approved_only))
         choice = (name, why, min(items, key=lambda i: served.get(i.id, -1)))  # every item seen: the longest ago
