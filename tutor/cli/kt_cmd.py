@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
 def evaluate_cmd(
     train: Path = typer.Option(..., "--train", help="Attempt log to train on: the tutor's CSV or the 3-line format."),
     test: Path = typer.Option(..., "--test", help="Attempt log to score on (never trained on)."),
+    skills: Path = typer.Option(None, "--skills", help="Item id -> skill id map (e.g. STATICS_qid_sid_sname): BKT and "
+                                "PFA then trace skills, DKT and SAKT the items."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of the table."),
     models: str = typer.Option("bkt,pfa,dkt,sakt", "--models", help="Comma-separated subset of bkt,pfa,dkt,sakt."),
     epochs: int = typer.Option(40, "--epochs", min=1, help="Most epochs per torch model (early stopping usually ends sooner)."),
@@ -34,15 +36,20 @@ def evaluate_cmd(
     """Train every model on --train only and print test-set AUC, log-loss and training seconds."""
     from tutor.errors import TutorError
     from tutor.learners import kt_evaluate
-    from tutor.learners.logs import read_log
+    from tutor.learners.logs import read_log, read_skill_map
 
     chosen = tuple(m.strip() for m in models.split(",") if m.strip())
     unknown = [m for m in chosen if m not in kt_evaluate.MODELS]
     if unknown or not chosen:
         raise TutorError(f"Unknown model(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(kt_evaluate.MODELS)}.")
     logs = {}
+    skill_of = read_skill_map(skills) if skills else None
     for role, path in (("train", train), ("test", test)):
         logs[role] = read_log(path)
+        if skill_of is not None:
+            logs[role], unmapped = logs[role].with_skills(skill_of)
+            if unmapped:
+                typer.echo(f"{path}: {unmapped} answers name an id missing from {skills}: each is its own skill", err=True)
         if logs[role].errors:
             typer.echo(f"{path}: {len(logs[role].errors)} bad rows skipped", err=True)
             for line in logs[role].error_lines(10):
