@@ -72,6 +72,8 @@ def test_double_submit_records_one_attempt_and_a_corrected_answer_counts(ctx, us
     view = progress.progress(ctx, ada, course)
     row = next(r for r in view.rows if r["concept"] == presented.concept)
     assert row["attempts"] == 2 and row["due"]  # mastery and schedule moved at once
+    # Missed, then right at once: out of the 10-minute learning step, due in a day or more, said in words.
+    assert row["next_review"] in [r[4] for r in view.table()] and row["next_review"].endswith(("day", "days"))
 
 
 def test_solution_only_on_request(ctx, users, course):

@@ -46,6 +46,12 @@ class AttemptLog:
     rows: list[LogRow]
     errors: list[tuple[int, str]]  # (line number, what is wrong)
 
+    @classmethod
+    def from_pairs(cls, sequences: dict[str, list[tuple[str, int]]], name: str = "(memory)") -> AttemptLog:
+        """A log of in-memory (concept, correct) sequences, e.g. the simulator's."""
+        rows = [LogRow(0, learner, concept, int(correct)) for learner, seq in sequences.items() for concept, correct in seq]
+        return cls(name, "memory", rows, [])
+
     def sequences(self) -> dict[str, list[LogRow]]:
         """Each learner's rows in time order (see the module docstring)."""
         out: dict[str, list[LogRow]] = {}
