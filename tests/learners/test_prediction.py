@@ -111,3 +111,11 @@ def test_a_report_naming_a_missing_model_is_a_clear_error(course, learner):
     _write_scores(course, bkt=0.6, sakt=0.9)  # report only, no model file
     with pytest.raises(KtModelError, match="model file is missing"):
         choose_model(course)
+
+
+def test_a_report_from_the_older_single_model_train_kt_falls_back_to_bkt(course, learner):
+    report = report_path(get_settings(), course)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"auc_kt": 0.9, "auc_bkt": 0.6, "model_path": "kt-mini.pt"}))
+    choice = choose_model(course)
+    assert choice.model == "bkt" and "run tutor train-kt again" in choice.reason

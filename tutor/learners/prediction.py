@@ -55,6 +55,9 @@ def choose_model(course: str, settings: Settings | None = None) -> ModelChoice:
         return ModelChoice("bkt", "no knowledge-tracing model has been trained for this course (tutor train-kt)")
     try:
         report = json.loads(report_file.read_text(encoding="utf-8"))
+        if isinstance(report, dict) and "auc" not in report and "auc_kt" in report:
+            # Written by the single-model train-kt of earlier versions: its model file is not used any more.
+            return ModelChoice("bkt", "the knowledge-tracing models were trained by an older version; run tutor train-kt again")
         auc = {str(k): float(v) for k, v in report["auc"].items()}
         auc["bkt"]  # noqa: B018 - every report scores BKT
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
