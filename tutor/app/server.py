@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 
-from tutor.app.accounts import authenticate, has_users
-from tutor.app.context import AppContext
+from tutor.services.accounts import authenticate, has_users
+from tutor.services.context import ServiceContext
 from tutor.errors import TutorError, UnsafeBindError
 
 
@@ -33,12 +33,12 @@ def sign_in_help(host: str, port: int, accounts: bool) -> str:
     return f"tutor is serving on {url}\n{how}"
 
 
-def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
+def create(ctx: ServiceContext | None = None, host: str = "127.0.0.1"):
     """The Blocks and its auth callback (None when running as the local user)."""
     from tutor import offline
 
     offline.enforce()
-    ctx = ctx or AppContext()
+    ctx = ctx or ServiceContext()
     accounts = has_users(ctx.settings)
     if not accounts and not is_loopback(host):
         raise UnsafeBindError(host)
@@ -62,7 +62,7 @@ def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
     return build(ctx, accounts=accounts), auth, accounts
 
 
-def _prepare_courses(ctx: AppContext) -> None:
+def _prepare_courses(ctx: ServiceContext) -> None:
     """Build every course's concept graph and search index now, one course at a time.
 
     The learner model builds a graph on first use (reading the course outline from the store), which the
@@ -81,7 +81,7 @@ def _prepare_courses(ctx: AppContext) -> None:
             print(f"warning: course {course}: {exc}", flush=True)
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: AppContext | None = None, prevent_thread_lock: bool = False):
+def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: ServiceContext | None = None, prevent_thread_lock: bool = False):
     demo, auth, accounts = create(ctx, host)
     print(sign_in_help(host, port, accounts), flush=True)
     demo.queue(default_concurrency_limit=4)

@@ -237,7 +237,7 @@ def next_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What to study next, ranked, each with a reason, sections to read and an exercise."""
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     recs = next_activities(learner, course, k, with_content=content)
     if as_json:
@@ -264,7 +264,7 @@ def path_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The ordered plan through the goal's unmastered prerequisites to the goal."""
-    from tutor.learners.advice import learning_path
+    from tutor.services.advice import learning_path
 
     course, steps = learning_path(learner, goal, course)
     if as_json:

@@ -82,7 +82,7 @@ def authenticate(name: str, password: str, settings: Settings | None = None) -> 
     TooManyAttemptsError once a name has `login_max_failures` failures in the window, even with the
     right password (so guessing cannot go on); a success stamps the sign-in time sessions expire from."""
     settings = settings or get_settings()
-    from tutor.app import sign_in
+    from tutor.services import sign_in
 
     sign_in.check_rate(name or "", settings)
     with session_scope(settings) as session:
@@ -111,7 +111,7 @@ def get_user(name: str, settings: Settings | None = None) -> User:
 
 def session_user(name: str, settings: Settings | None = None) -> User:
     """The signed-in user of a request, or SessionExpiredError when their sign-in is too old."""
-    from tutor.app import sign_in
+    from tutor.services import sign_in
 
     settings = settings or get_settings()
     sign_in.check_session(name, settings)
