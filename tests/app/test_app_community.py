@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.app import community, progress
-from tutor.app.accounts import User
+from tutor.services import community, progress
+from tutor.services.accounts import User
 from tutor.db import session_scope
 from tutor.db.models import Learner, MasteryState
 from tutor.errors import CommunityOptInError

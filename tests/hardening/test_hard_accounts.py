@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tutor.app import accounts, sign_in
+from tutor.services import accounts, sign_in
 from tutor.db import session_scope
 from tutor.db.models import LoginFailure, SignInSession, utcnow
 from tutor.errors import SessionExpiredError, TooManyAttemptsError

@@ -65,7 +65,7 @@ def test_an_endpoint_url_with_credentials_stays_out_of_names_errors_and_stored_e
 
 @pytest.mark.parametrize("course", ["../x", "../../etc/cron.d/x", "/tmp/abs", "..", "a/../../b", "\x00bad"])
 def test_bank_export_cannot_escape_its_temp_folder(hctx, husers, course, tmp_path):
-    from tutor.app import bank
+    from tutor.services import question_bank as bank
 
     path, count = bank.export_file(hctx, husers["teacher"], course, "gift")
     folder = path.parent

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from tutor.app.accounts import has_users
-from tutor.app.context import AppContext
+from tutor.services.accounts import has_users
+from tutor.services.context import ServiceContext
 from tutor.errors import TutorError, UnsafeBindError
 
 
@@ -35,12 +35,12 @@ def sign_in_help(host: str, port: int, accounts: bool) -> str:
     return f"tutor is serving on {url}\n{how}"
 
 
-def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
+def create(ctx: ServiceContext | None = None, host: str = "127.0.0.1"):
     """The Blocks and whether accounts are on (without accounts: the local user, loopback only)."""
     from tutor import offline
 
     offline.enforce()
-    ctx = ctx or AppContext()
+    ctx = ctx or ServiceContext()
     accounts = has_users(ctx.settings)
     if not accounts and not is_loopback(host):
         raise UnsafeBindError(host)
@@ -53,7 +53,7 @@ def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
     return build(ctx, accounts=accounts), accounts
 
 
-def _prepare_courses(ctx: AppContext) -> None:
+def _prepare_courses(ctx: ServiceContext) -> None:
     """Build every course's concept graph and search index now, one course at a time.
 
     The learner model builds a graph on first use (reading the course outline from the store), which the
@@ -72,20 +72,20 @@ def _prepare_courses(ctx: AppContext) -> None:
             print(f"warning: course {course}: {exc}", flush=True)
 
 
-def web_app(ctx: AppContext | None = None, host: str = "127.0.0.1", port: int = 7860):
+def web_app(ctx: ServiceContext | None = None, host: str = "127.0.0.1", port: int = 7860):
     """The FastAPI app to serve (tutor.web.app): Gradio mounted behind the Host, origin, size and session rules."""
     from tutor.web.app import create_web_app
 
-    ctx = ctx or AppContext()
+    ctx = ctx or ServiceContext()
     demo, accounts = create(ctx, host)
     demo.queue(default_concurrency_limit=4)
     return create_web_app(demo, ctx.settings, accounts=accounts, host=host), accounts
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: AppContext | None = None) -> None:
+def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: ServiceContext | None = None) -> None:
     import uvicorn
 
-    ctx = ctx or AppContext()
+    ctx = ctx or ServiceContext()
     app, accounts = web_app(ctx, host, port)
     print(sign_in_help(host, port, accounts), flush=True)
     proxies = ctx.settings.trusted_proxy_list

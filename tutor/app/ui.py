@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import courses
-from tutor.app.accounts import User, local_user, token_user
-from tutor.app.context import AppContext
+from tutor.services import authoring
+from tutor.services.accounts import User, local_user, token_user
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import chat, class_, community, concept_map, practice, progress, question_bank, upload
 from tutor.app.tabs.guards import guard
 from tutor.web.login import COOKIE
@@ -22,7 +22,7 @@ SIGN_OUT_JS = """() => { fetch('/logout', {method: 'POST', credentials: 'same-or
   .finally(() => window.location.assign('/login')); }"""
 
 
-def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
+def build(ctx: ServiceContext, *, accounts: bool) -> gr.Blocks:
     """The app. With `accounts`, every request carries a signed-in user name (Gradio's auth)."""
 
     def user_of(request: gr.Request | None) -> User:
@@ -34,7 +34,7 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
         return token_user(cookies.get(COOKIE), ctx.settings)  # NotSignedInError / SessionExpiredError
 
     def course_choices():
-        return [c["course"] for c in courses.list_courses(ctx)]
+        return [c["course"] for c in authoring.list_courses(ctx)]
 
     with gr.Blocks(title="tutor") as demo:
         with gr.Row():
@@ -75,7 +75,7 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
 
         # When the course changes, refresh what depends on it (the tabs refresh themselves when opened).
         def on_course(course_id):
-            sources = courses.list_sources(ctx, course_id) if course_id else []
+            sources = authoring.list_sources(ctx, course_id) if course_id else []
             return gr.update(choices=sources, value=sources[0] if sources else None), upload.course_rows(ctx)
 
         course.change(on_course, [course], [upload_tab.rm_source, upload_tab.course_table])

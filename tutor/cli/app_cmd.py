@@ -35,7 +35,7 @@ def user_add(
     force: bool = typer.Option(False, "--force", help="Replace the password and roles of an existing user."),
 ) -> None:
     """Create an account; the password is asked for (or read from stdin) and stored as an argon2 hash."""
-    from tutor.app.accounts import add_user
+    from tutor.services.accounts import add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -51,7 +51,7 @@ def user_delete(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Remove an account, its sessions (signed out at once) and everything stored about the person."""
-    from tutor.app.accounts import delete_user, get_user
+    from tutor.services.accounts import delete_user, get_user
 
     if not yes:
         get_user(name, get_settings())
@@ -63,7 +63,7 @@ def user_delete(
 @user_app.command("list")
 def user_list() -> None:
     """Account names and roles (never passwords)."""
-    from tutor.app.accounts import list_users
+    from tutor.services.accounts import list_users
 
     for user in list_users(get_settings()):
         typer.echo(f"{user.name}\t{', '.join(user.roles)}")

@@ -128,7 +128,7 @@ def export_cmd(
     from tutor.db import session_scope
     from tutor.learners.profiles import export_learner
 
-    from tutor.app.accounts import account_export
+    from tutor.services.accounts import account_export
 
     with session_scope() as session:
         data = export_learner(session, learner_id)
@@ -147,7 +147,7 @@ def delete_cmd(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a learner and everything stored about them, their sign-in account and sessions included."""
-    from tutor.app.accounts import delete_user
+    from tutor.services.accounts import delete_user
     from tutor.db import session_scope
     from tutor.db.models import User
     from tutor.learners.profiles import delete_learner, get_learner
@@ -229,7 +229,7 @@ def next_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What to study next, ranked, each with a reason, sections to read and an exercise."""
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     recs = next_activities(learner, course, k, with_content=content)
     if as_json:
@@ -256,7 +256,7 @@ def path_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The ordered plan through the goal's unmastered prerequisites to the goal."""
-    from tutor.learners.advice import learning_path
+    from tutor.services.advice import learning_path
 
     course, steps = learning_path(learner, goal, course)
     if as_json:

@@ -179,7 +179,7 @@ def _judge(suite: Suite, settings: Settings, judge):
         judge = judge_model()
     if judge is None:
         return None
-    from tutor.evaluation.cache import CachingChatModel
+    from tutor.llm.cache import CachingChatModel
 
     return CachingChatModel(judge, settings.home / "evals" / "cache", f"judge|{judge.name}", temperature=0.0)
 

@@ -77,9 +77,7 @@ class Grader:
         if feedback.verdict != "correct" and _gives_away(feedback.hint, item.answer):
             feedback.hint = self._fallback_hint(item)
         if reveal or feedback.verdict == "correct":
-            feedback.solution = load_prompt("solution").render_text(
-                answer=item.answer, explanation=item.explanation, source=item.source, section=item.section
-            )
+            feedback.solution = solution_text(item)
         feedback.item_id = item.id
         return feedback
 
@@ -135,8 +133,19 @@ class Grader:
             return None
 
     def _fallback_hint(self, item: Exercise) -> str:
-        # The section title can name the answer ("break and continue"): then point at the file only.
-        section = item.section or item.concept
-        if _mentions(section, item.answer):
-            section = ""
-        return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)
+        return course_hint(item)
+
+
+def solution_text(item: Exercise) -> str:
+    """The worked solution: the key, why, and where in the course."""
+    return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
+
+
+def course_hint(item: Exercise) -> str:
+    """Where in the course to look, never the answer: the one hint the chat, practice and `tutor grade` give.
+
+    The section title can name the answer ("break and continue"): then it points at the file only."""
+    section = item.section or item.concept
+    if _mentions(section, item.answer):
+        section = ""
+    return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)

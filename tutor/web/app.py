@@ -52,7 +52,7 @@ def allowed_hosts(settings, host: str, accounts: bool) -> list[str]:
 def create_web_app(demo, settings, *, accounts: bool, host: str = "127.0.0.1") -> FastAPI:
     import gradio as gr
 
-    from tutor.app import accounts as accounts_mod, sign_in
+    from tutor.services import accounts as accounts_mod, sign_in
     from tutor.web.login import router
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)

@@ -1,7 +1,7 @@
 """Sign-in and sign-out pages of the served app (accounts mode): the tutor's own, not Gradio's.
 
 POST /login checks the name and password (argon2, in a thread), applies the limits of
-tutor.app.sign_in, and on success starts a database session whose random token goes into the
+tutor.services.sign_in, and on success starts a database session whose random token goes into the
 `tutor_session` cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS. POST /logout
 ends that session in the database (every app process sees it at once) and clears the cookie.
 """
@@ -49,7 +49,7 @@ def client_address(request: Request) -> str:
 
 
 def router(settings: Settings) -> APIRouter:
-    from tutor.app import accounts, sign_in
+    from tutor.services import accounts, sign_in
 
     routes = APIRouter()
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tutor.app.accounts import User, ensure_learner
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, ensure_learner
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 from tutor.db.models import Learner, MasteryState
 from tutor.errors import CommunityOptInError
@@ -33,7 +33,7 @@ PARTNERS = 3
 TOPICS = 3
 
 
-def set_opt_in(ctx: AppContext, user: User, on: bool) -> str:
+def set_opt_in(ctx: ServiceContext, user: User, on: bool) -> str:
     learner_id = ensure_learner(user, ctx.settings)
     with session_scope(ctx.settings) as session:
         learner = session.get(Learner, learner_id)
@@ -43,7 +43,7 @@ def set_opt_in(ctx: AppContext, user: User, on: bool) -> str:
             else "You are no longer shown to other learners.")
 
 
-def is_opted_in(ctx: AppContext, user: User) -> bool:
+def is_opted_in(ctx: ServiceContext, user: User) -> bool:
     learner_id = ensure_learner(user, ctx.settings)
     with session_scope(ctx.settings) as session:
         return bool((session.get(Learner, learner_id).preferences or {}).get(OPT_IN_KEY))
@@ -58,7 +58,7 @@ def _mastered(session, course: str, threshold: float) -> dict[str, set[str]]:
     return out
 
 
-def partners(ctx: AppContext, user: User, course: str, k: int = PARTNERS) -> list[dict]:
+def partners(ctx: ServiceContext, user: User, course: str, k: int = PARTNERS) -> list[dict]:
     """Opted-in learners whose mastery complements the user's, best exchange first."""
     from tutor.learners.concepts import ensure_course
     from tutor.learners.mastery import MASTERY_THRESHOLD
@@ -89,7 +89,7 @@ def _coarse(value: float) -> float:
     return round(round(value / STEP) * STEP, 2)
 
 
-def topics(ctx: AppContext, user: User, course: str, k: int = TOPICS) -> list[dict]:
+def topics(ctx: ServiceContext, user: User, course: str, k: int = TOPICS) -> list[dict]:
     """Concepts the rest of the class finds hardest (lowest mean mastery, then most answers missed); no names."""
     from tutor.learners.concepts import ensure_course
 

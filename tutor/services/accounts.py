@@ -64,7 +64,7 @@ def add_user(name: str, password: str, roles: list[str], *, force: bool = False,
             session.add(row)
         elif row.password_hash:
             # A new password (or new roles) ends every session signed in with the old one.
-            from tutor.app import sign_in
+            from tutor.services import sign_in
 
             sign_in.revoke_all(session, name)
         row.password_hash = _hasher.hash(password)
@@ -90,7 +90,7 @@ def authenticate(name: str, password: str, settings: Settings | None = None, cli
     TooManyAttemptsError once the limits of sign_in.check_rate are reached, even with the right password
     (so guessing cannot go on); a success stamps `signed_in_at` and clears this client's failures for the name."""
     settings = settings or get_settings()
-    from tutor.app import sign_in
+    from tutor.services import sign_in
 
     name = name or ""
     sign_in.check_rate(name, settings, client)
@@ -115,7 +115,7 @@ def authenticate(name: str, password: str, settings: Settings | None = None, cli
 def sign_in_user(name: str, password: str, client: str = "", settings: Settings | None = None) -> tuple[User, str] | None:
     """authenticate, then a new session: (user, cookie token), or None for a wrong name or password."""
     settings = settings or get_settings()
-    from tutor.app import sign_in
+    from tutor.services import sign_in
 
     user = authenticate(name, password, settings, client)
     if user is None:
@@ -126,7 +126,7 @@ def sign_in_user(name: str, password: str, client: str = "", settings: Settings 
 
 def token_user(token: str | None, settings: Settings | None = None) -> User:
     """The user of a live session token (the request's cookie): NotSignedInError or SessionExpiredError otherwise."""
-    from tutor.app import sign_in
+    from tutor.services import sign_in
 
     settings = settings or get_settings()
     name = sign_in.session_name(token, settings)
@@ -140,7 +140,7 @@ def delete_user(name: str, settings: Settings | None = None) -> dict[str, int]:
     """Remove the account, its sessions and sign-in records, and the learner profile with everything in it.
 
     Rows per table, as `tutor learner delete` prints them. AccountError when there is no such user."""
-    from tutor.app import sign_in
+    from tutor.services import sign_in
     from tutor.db.models import LoginFailure, SignInSession
     from tutor.learners.profiles import delete_learner
 
