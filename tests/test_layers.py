@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("tutor", "tutor.errors", "tutor.diskspace", "tutor.offline", "tutor.home", "tutor.devservices")),
+    ("foundation", ("tutor", "tutor.errors", "tutor.diskspace", "tutor.offline", "tutor.home", "tutor.devservices", "tutor.redact")),
     ("llm types", ("tutor.llm.base",)),
     ("prompts", ("tutor.prompts",)),
     ("llm", ("tutor.llm",)),
@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("generation and learner model", ("tutor.generation", "tutor.learners")),
     ("evaluation", ("tutor.evaluation",)),
     ("services", ("tutor.services",)),
-    ("interfaces", ("tutor.app", "tutor.cli")),
+    ("interfaces", ("tutor.app", "tutor.cli", "tutor.web")),
 ]
 
 

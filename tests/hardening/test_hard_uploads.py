@@ -146,3 +146,24 @@ def test_upload_names_are_sanitised_and_nothing_is_written_outside_home(hctx, hu
     outside_after = {p for p in tmp_path.rglob("*") if tutor_home not in p.parents}
     assert outside_after == outside_before
     assert not Path("/etc/evil.md").exists()
+
+
+def _pdf_over_pypdf_limits() -> bytes:
+    """A PDF whose cross-reference table declares 99,999,999 entries: pypdf raises LimitReachedError."""
+    import re
+
+    data = _pdf_with_text("Tuples are immutable sequences.")
+    found = re.search(rb"xref\n0 \d+", data)
+    return data.replace(found.group(0), b"xref\n0 99999999")
+
+
+def test_a_pdf_beyond_pypdf_limits_fails_that_file_only(hctx, husers, hcourse, tmp_path):
+    bad = tmp_path / "batch" / "a.pdf"
+    good = tmp_path / "batch" / "b.md"
+    bad.parent.mkdir()
+    bad.write_bytes(_pdf_over_pypdf_limits())
+    good.write_text("# Tuples\n\nA tuple is an immutable sequence of values written with parentheses.\n", encoding="utf-8")
+    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(bad), "limits.pdf"), (str(good), "tuples.md")])
+    assert result.errors and result.errors[0][0] == "limits.pdf", result.errors
+    assert "LimitReachedError" in result.errors[0][1] and "not a readable PDF" in result.errors[0][1]
+    assert "tuples.md" in _chunks(hctx, hcourse)  # the rest of the batch is loaded

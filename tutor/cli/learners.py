@@ -146,8 +146,11 @@ def export_cmd(
     from tutor.db import session_scope
     from tutor.learners.profiles import export_learner
 
+    from tutor.services.accounts import account_export
+
     with session_scope() as session:
         data = export_learner(session, learner_id)
+        data["account"] = account_export(session, learner_id)  # non-secret fields only (no hash, no tokens)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
@@ -161,8 +164,10 @@ def delete_cmd(
     learner_id: str = typer.Argument(...),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a learner and everything stored about them."""
+    """Delete a learner and everything stored about them, their sign-in account and sessions included."""
+    from tutor.services.accounts import delete_user
     from tutor.db import session_scope
+    from tutor.db.models import User
     from tutor.learners.profiles import delete_learner, get_learner
 
     if not yes:
@@ -170,7 +175,12 @@ def delete_cmd(
             get_learner(session, learner_id)
         typer.confirm(f"Delete learner {learner_id} and all their history?", abort=True)
     with session_scope() as session:
-        counts = delete_learner(session, learner_id)
+        has_account = session.get(User, learner_id) is not None
+    if has_account:  # otherwise the account would still sign in and silently recreate the profile
+        counts = delete_user(learner_id)
+    else:
+        with session_scope() as session:
+            counts = delete_learner(session, learner_id)
     typer.echo(f"deleted learner {learner_id}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 

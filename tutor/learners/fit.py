@@ -78,12 +78,12 @@ def fit_course(course: str, *, min_attempts: int = MIN_ATTEMPTS, settings: Setti
     with session_scope(settings) as session:
         graph = load_graph(session, course)
         attempts = session.execute(
-            sa.select(Attempt.learner_id, Attempt.concept, Attempt.score)
+            sa.select(Attempt.learner_id, Attempt.concept, Attempt.score, Attempt.hints_used)
             .where(Attempt.course == course).order_by(Attempt.created_at, Attempt.id)
         ).all()
     if not attempts:
         raise NotEnoughDataError(f"No attempts recorded in course '{course}' yet: nothing to fit. BKT keeps its defaults.")
-    rows = [(learner, concept, int(is_correct(score))) for learner, concept, score in attempts if concept in graph.concepts]
+    rows = [(learner, concept, int(is_correct(score, hints))) for learner, concept, score, hints in attempts if concept in graph.concepts]
     fitted = fit_log(rows, min_attempts=min_attempts)
     with session_scope(settings) as session:
         for row in fitted.values():

@@ -90,10 +90,10 @@ def _load(path: Path):
 
 
 def _history(session: Session, learner_id: str, course: str) -> list[tuple[str, int]]:
-    rows = session.execute(sa.select(Attempt.concept, Attempt.score)
+    rows = session.execute(sa.select(Attempt.concept, Attempt.score, Attempt.hints_used)
                            .where(Attempt.learner_id == learner_id, Attempt.course == course)
                            .order_by(Attempt.created_at, Attempt.id)).all()
-    return [(concept, int(is_correct(score))) for concept, score in rows]
+    return [(concept, int(is_correct(score, hints))) for concept, score, hints in rows]
 
 
 def predict_concepts(session: Session, learner_id: str, course: str, concepts: list[str], *,

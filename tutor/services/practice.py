@@ -2,16 +2,17 @@
 record each graded attempt exactly once, which moves mastery and the review card. `tutor grade` grades a
 stored item through the same functions (`stored_exercise`, the grader, `course_hint`).
 
-Idempotency: a `Presented` exercise gets a random id when it is shown. The attempt key is that id plus
-a hash of the normalised answer, so a double click (same answer, same question shown) is recorded
-once, while a corrected second answer to the same question is a new attempt, as a tutor expects.
+Idempotency: a `Presented` exercise gets a random id when it is shown, and that id is the attempt key:
+the first answer to a question shown is the one that counts for mastery. Later answers to it (a double
+click, a corrected answer, `break statement 1`, `break statement 2`, ...) are graded and shown, but
+recorded once: otherwise retrying until right would count as many correct answers. A hint or the solution
+seen before answering marks the attempt as aided, which BKT does not take as a clean correct.
 The presented exercise lives in server-side session state: the browser never sends a learner id,
 an item's key, or a score.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ class Outcome:
     def markdown(self) -> str:
         lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
         if self.duplicate:
-            lines.append("_Already recorded: this answer to this question was counted once._")
+            lines.append("_Graded, not counted again: only your first answer to a question counts towards "
+                         "mastery. Press 'Next exercise' for a new question._")
         if self.hint and self.verdict != "correct":
             lines.append(f"Hint: {self.hint}")
         if self.solution:
@@ -144,11 +146,9 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
                      item_id=item_id, type=item.type, question=item.question, options=list(item.options), why=why)
 
 
-def attempt_key(presented: Presented, answer: str) -> str:
-    from tutor.generation.text import normalise
-
-    digest = hashlib.sha256(normalise(answer).encode("utf-8")).hexdigest()[:16]
-    return f"app:{presented.presentation_id}:{digest}"
+def attempt_key(presented: Presented) -> str:
+    """One key per question shown: whatever is answered to it afterwards is recorded once."""
+    return f"app:{presented.presentation_id}"
 
 
 def _load(ctx: ServiceContext, user: User, presented: Presented | None):
@@ -174,7 +174,7 @@ def submit(ctx: ServiceContext, user: User, presented: Presented | None, answer:
     feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
         result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
-                                score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,
+                                score=feedback.score, idempotency_key=attempt_key(presented), item_id=item.id,
                                 answer=answer, hints_used=presented.hints_used,
                                 time_taken_s=round(time.monotonic() - presented.shown_at, 1))
     return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
@@ -190,7 +190,7 @@ def hint(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
 
 
 def solution(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
-    """The worked solution on request; later answers to this question count as helped."""
+    """The worked solution on request; a later answer to this question counts as aided (hints_used)."""
     from tutor.generation.feedback import solution_text
 
     item = _load(ctx, user, presented)

@@ -3,15 +3,11 @@ export and import."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 import pandas as pd
 
 from tutor.services import question_bank
 from tutor.services.context import ServiceContext
-from tutor.services.lms_export import SUFFIX
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 
@@ -86,9 +82,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
 
     @guard
     def bank_export(course_id, fmt, request: gr.Request):
-        text, count = question_bank.export_items(ctx, user_of(request), course_id, fmt)
-        path = Path(tempfile.mkdtemp(prefix="tutor-bank-")) / f"{course_id}-bank{SUFFIX[fmt]}"
-        path.write_text(text, encoding="utf-8")
+        path, count = question_bank.export_file(ctx, user_of(request), course_id, fmt)  # a safe name inside a new temp folder
         return f"Exported {count} approved item(s) as {fmt}.", str(path)
 
     export_btn.click(bank_export, [course, lms_format], [bank_result, export_file])
