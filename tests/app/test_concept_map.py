@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from tutor.app import concept_map, practice
+from tutor.services import concept_map, practice
 from tutor.learners.concepts import ConceptNode, CourseGraph
 
 PAGE = 1000  # px: the narrowest page the app is laid out for; the map must never need more

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from tutor.app import practice
-from tutor.app.exercise_pool import BackgroundChatModel, ExercisePool, ModelGate
+from tutor.services import practice
+from tutor.services.exercise_pool import ExercisePool, GatedChatModel, ModelGate
 from tutor.db import session_scope
 from tutor.db.items import list_items
 
@@ -133,7 +133,7 @@ def test_the_pools_items_read_on_their_own(ctx, users, pool, demo_course, tmp_pa
 
     from readability import problems
 
-    from tutor.app import courses
+    from tutor.services import authoring as courses
 
     files = []
     for name in ("01-getting-started.md", "02-variables.md"):

@@ -18,8 +18,8 @@ PASSAGE = "The break statement ends the loop at once; the else clause of a loop 
 @pytest.fixture
 def shown(ctx, users, course):
     """An exercise on screen whose key ("break") is named by its section title and its file name."""
-    from tutor.app import practice
-    from tutor.app.accounts import ensure_learner
+    from tutor.services import practice
+    from tutor.services.accounts import ensure_learner
 
     payload = {"type": "short_answer", "question": "Which statement ends a loop at once?", "options": [],
                "answer": "break", "explanation": PASSAGE, "difficulty": "easy", "course": course, "concept": "loops",
@@ -39,14 +39,14 @@ def _gives_away(text: str) -> bool:
 
 
 def test_practice_hint_chat_hint_and_feedback_hint_are_one_and_never_name_the_key(ctx, users, shown):
-    from tutor.app import practice
+    from tutor.services import practice
     from tutor.app.ui import build
 
     practice_hint = practice.hint(ctx, users["ada"], shown)
     demo = build(ctx, accounts=False)
     chat_hint = next(f.fn for f in demo.fns.values() if f.name == "chat_hint")
     shown.learner_id = "local"  # the app without accounts runs as the local user
-    from tutor.app.accounts import ensure_learner, local_user
+    from tutor.services.accounts import ensure_learner, local_user
 
     ensure_learner(local_user(), ctx.settings)
     history, _ = chat_hint([], shown, None)
@@ -70,7 +70,7 @@ def test_cli_grade_prints_the_same_hint(ctx, users, shown, capsys):
 
 
 def test_a_section_title_that_does_not_name_the_key_is_kept(ctx, users, shown):
-    from tutor.app import practice
+    from tutor.services import practice
     from tutor.db.models import Item
 
     with session_scope(ctx.settings) as session:

@@ -1,23 +1,25 @@
-"""Practice handlers: present the recommended exercise, grade an answer (hint first, solution on
-request), and record each graded attempt exactly once, which moves mastery and the review card.
+"""Practice: present the recommended exercise, grade an answer (hint first, solution on request), and
+record each graded attempt exactly once, which moves mastery and the review card. `tutor grade` grades a
+stored item through the same functions (`stored_exercise`, the grader, `course_hint`).
 
-Idempotency: a `Presented` exercise gets a random id when it is shown. The attempt key is that id plus
-a hash of the normalised answer, so a double click (same answer, same question shown) is recorded
-once, while a corrected second answer to the same question is a new attempt, as a tutor expects.
+Idempotency: a `Presented` exercise gets a random id when it is shown, and that id is the attempt key:
+the first answer to a question shown is the one that counts for mastery. Later answers to it (a double
+click, a corrected answer, `break statement 1`, `break statement 2`, ...) are graded and shown, but
+recorded once: otherwise retrying until right would count as many correct answers. A hint or the solution
+seen before answering marks the attempt as aided, which BKT does not take as a clean correct.
 The presented exercise lives in server-side session state: the browser never sends a learner id,
 an item's key, or a score.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
 
-from tutor.app.accounts import User, ensure_learner
-from tutor.app.context import AppContext
-from tutor.app.inputs import MAX_ANSWER_CHARS, clean_text
+from tutor.services.accounts import User, ensure_learner
+from tutor.services.context import ServiceContext
+from tutor.services.inputs import MAX_ANSWER_CHARS, clean_text
 from tutor.db import session_scope
 from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
 
@@ -59,7 +61,8 @@ class Outcome:
     def markdown(self) -> str:
         lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
         if self.duplicate:
-            lines.append("_Already recorded: this answer to this question was counted once._")
+            lines.append("_Graded, not counted again: only your first answer to a question counts towards "
+                         "mastery. Press 'Next exercise' for a new question._")
         if self.hint and self.verdict != "correct":
             lines.append(f"Hint: {self.hint}")
         if self.solution:
@@ -67,35 +70,49 @@ class Outcome:
         return "\n\n".join(lines)
 
 
-def _exercise(record):
+def stored_exercise(record):
+    """The one way a stored item (an ItemRecord) becomes an `Exercise`, for practice, `tutor grade` and the
+    question bank's edits: the row's id, course and concept win over what its payload says."""
     from tutor.generation.models import Exercise
 
-    return Exercise.model_validate(record.payload | {"id": record.id})
+    return Exercise.model_validate(dict(record.payload) | {"id": record.id, "course": record.course, "concept": record.concept})
 
 
-def _generate_item(ctx: AppContext, course: str, concept: str, avoid: set[str] = frozenset()) -> str | None:
+def load_item(ctx: ServiceContext, item_id: str):
+    """A stored item as an `Exercise`, or NotFound naming how to get one."""
+    from tutor.db.items import get_item
+
+    with session_scope(ctx.settings) as session:
+        record = get_item(session, item_id)
+    if record is None:
+        raise TutorError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
+    return stored_exercise(record)
+
+
+def grade_item(ctx: ServiceContext, item_id: str, answer: str, *, reveal: bool = False):
+    """Feedback on an answer to a stored item, recorded nowhere (`tutor grade`): verdict, misconception,
+    the same hint practice gives, the solution when asked."""
+    return ctx.grader.grade(load_item(ctx, item_id), answer, reveal=reveal)
+
+
+def _generate_item(ctx: ServiceContext, course: str, concept: str, avoid: set[str] = frozenset()) -> str | None:
     """Write and save one exercise for the concept now (a draft), from a passage no item in `avoid` came from;
     its id, or None when the concept's text gives nothing new. Only when the pool has nothing unseen ready."""
-    from tutor.db.items import save_item
     from tutor.generation.exercises import course_passages
+    from tutor.services.question_bank import write_items
 
     passages = course_passages(ctx.retriever, course, concept)
-    fresh = [p for p in passages if p.id not in avoid] or passages
-    batch = ctx.generator.generate(fresh, n=1, pool_passages=course_passages(ctx.retriever, course))
+    batch = write_items(ctx, course, 1, concept, passages=[p for p in passages if p.id not in avoid] or passages)
     if not batch.items:
         return None
-    item = batch.items[0]
-    with session_scope(ctx.settings) as session:
-        key = save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,
-                        prompt_version=str(item.prompt_version), model=item.model)
     ctx.pool.note_new_item(course, concept)
-    return key
+    return batch.items[0].id
 
 
 SHOWN = "item_shown"  # the Event kind logged each time an exercise is put in front of a learner
 
 
-def served_items(ctx: AppContext, learner_id: str, course: str) -> dict[str, int]:
+def served_items(ctx: ServiceContext, learner_id: str, course: str) -> dict[str, int]:
     """Item id -> how recently the learner was served it (a larger number is more recent): every exercise
     shown to them, and every item they answered (an attempt from the CLI or an import counts as seen)."""
     import sqlalchemy as sa
@@ -117,7 +134,7 @@ def served_items(ctx: AppContext, learner_id: str, course: str) -> dict[str, int
     return order
 
 
-def _candidates(ctx: AppContext, course: str, concept: str, approved_only: bool) -> list:
+def _candidates(ctx: ServiceContext, course: str, concept: str, approved_only: bool) -> list:
     from tutor.db.items import list_items
 
     with session_scope(ctx.settings) as session:
@@ -135,7 +152,7 @@ def _pick(items: list, success: float):
     return pick_item(approved or items, success)
 
 
-def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None = None) -> Presented:
+def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | None = None) -> Presented:
     """The recommended concept's exercise (or the given concept's), ready to show.
 
     Never the same item twice while the learner has unseen ones: the recommended concept's unseen items
@@ -144,7 +161,7 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
     does the least recently served item come back."""
     from tutor.db.items import get_item
     from tutor.db.models import Event
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     if not course:
         raise TutorError("Choose a course first.")
@@ -163,7 +180,7 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
     served = served_items(ctx, learner_id, course)
     if concept is None:
         # Then the rest of the course: an unseen item elsewhere beats a repeat or a wait for the model.
-        from tutor.app.progress import concepts as course_concepts
+        from tutor.services.progress import concepts as course_concepts
 
         options += [(cid, f"Every exercise on the recommended concept is done; more are being written. Meanwhile, {title}.",
                      0.75) for title, cid in course_concepts(ctx, course) if cid not in {o[0] for o in options}]
@@ -202,19 +219,17 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
     ctx.pool.top_up(course, concept, unseen_left)
     if concept != options[0][0]:
         ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
-    item = _exercise(record)
+    item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
                      item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why)
 
 
-def attempt_key(presented: Presented, answer: str) -> str:
-    from tutor.generation.text import normalise
-
-    digest = hashlib.sha256(normalise(answer).encode("utf-8")).hexdigest()[:16]
-    return f"app:{presented.presentation_id}:{digest}"
+def attempt_key(presented: Presented) -> str:
+    """One key per question shown: whatever is answered to it afterwards is recorded once."""
+    return f"app:{presented.presentation_id}"
 
 
-def _load(ctx: AppContext, user: User, presented: Presented | None):
+def _load(ctx: ServiceContext, user: User, presented: Presented | None):
     from tutor.db.items import get_item
 
     if presented is None:
@@ -225,10 +240,10 @@ def _load(ctx: AppContext, user: User, presented: Presented | None):
         record = get_item(session, presented.item_id)
     if record is None:
         raise TutorError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
-    return _exercise(record)
+    return stored_exercise(record)
 
 
-def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str) -> Outcome:
+def submit(ctx: ServiceContext, user: User, presented: Presented | None, answer: str) -> Outcome:
     """Grade and record once. Mastery and the review schedule move in the same transaction."""
     from tutor.learners.attempts import record_attempt
 
@@ -237,25 +252,25 @@ def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str
     feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
         result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
-                                score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,
+                                score=feedback.score, idempotency_key=attempt_key(presented), item_id=item.id,
                                 answer=answer, hints_used=presented.hints_used,
                                 time_taken_s=round(time.monotonic() - presented.shown_at, 1))
     return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
 
 
-def hint(ctx: AppContext, user: User, presented: Presented | None) -> str:
+def hint(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
     """A hint that does not give the answer away; counted so the schedule knows help was used."""
+    from tutor.generation.feedback import course_hint
+
     item = _load(ctx, user, presented)
     presented.hints_used += 1
-    from tutor.generation.feedback import hint_for
-
-    return hint_for(item)  # the grader's own: where in the course to look, never the answer
+    return course_hint(item)
 
 
-def solution(ctx: AppContext, user: User, presented: Presented | None) -> str:
-    """The worked solution on request; later answers to this question count as helped."""
+def solution(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
+    """The worked solution on request; a later answer to this question counts as aided (hints_used)."""
+    from tutor.generation.feedback import solution_text
+
     item = _load(ctx, user, presented)
     presented.hints_used += 1
-    from tutor.prompts import load_prompt
-
-    return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
+    return solution_text(item)

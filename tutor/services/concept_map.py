@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from html import escape
 
-from tutor.app.accounts import User, require_instructor
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, require_instructor
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 190, 40, 28, 34, 12
@@ -20,14 +20,14 @@ PER_ROW = 4  # concepts side by side at most: the map grows down the page (which
 LEGEND_H = 30
 
 
-def graph(ctx: AppContext, course: str):
+def graph(ctx: ServiceContext, course: str):
     from tutor.learners.concepts import ensure_course
 
     with session_scope(ctx.settings) as session:
         return ensure_course(session, course, ctx.settings)
 
 
-def edges(ctx: AppContext, course: str) -> list[list[str]]:
+def edges(ctx: ServiceContext, course: str) -> list[list[str]]:
     g = graph(ctx, course)
     return [[c, p] for c in g.order for p in g.prerequisites(c)]
 
@@ -63,7 +63,7 @@ def _layout(g) -> dict[str, tuple[float, float]]:
     return where
 
 
-def svg(ctx: AppContext, course: str, mastery: dict[str, float | None] | None = None, who: str = "") -> str:
+def svg(ctx: ServiceContext, course: str, mastery: dict[str, float | None] | None = None, who: str = "") -> str:
     """The map as an SVG that fits the page width (it scales down, and the page scrolls down, never sideways);
     with `mastery` (concept -> 0..1, None = never practised) each concept is coloured by it, `who` names whose."""
     g = graph(ctx, course)
@@ -110,7 +110,7 @@ def svg(ctx: AppContext, course: str, mastery: dict[str, float | None] | None = 
     return "".join(parts)
 
 
-def learner_mastery(ctx: AppContext, learner_id: str, course: str) -> dict[str, float | None]:
+def learner_mastery(ctx: ServiceContext, learner_id: str, course: str) -> dict[str, float | None]:
     """A learner's mastery per concept, None where they have not practised."""
     from tutor.learners.state import load_state
     from tutor.db.models import utcnow
@@ -121,7 +121,7 @@ def learner_mastery(ctx: AppContext, learner_id: str, course: str) -> dict[str, 
     return {c: (state.get(c).mastery if state.get(c).attempts else None) for c in g.order}
 
 
-def class_mastery(ctx: AppContext, course: str) -> dict[str, float | None]:
+def class_mastery(ctx: ServiceContext, course: str) -> dict[str, float | None]:
     """The class's mean mastery per concept (learners who practised it), None where nobody has."""
     import sqlalchemy as sa
 
@@ -135,7 +135,7 @@ def class_mastery(ctx: AppContext, course: str) -> dict[str, float | None]:
     return {c: means.get(c) for c in graph(ctx, course).order}
 
 
-def add_prerequisite(ctx: AppContext, user: User, course: str, concept: str, prerequisite: str) -> str:
+def add_prerequisite(ctx: ServiceContext, user: User, course: str, concept: str, prerequisite: str) -> str:
     require_instructor(user, "edit the concept map")
     from tutor.learners.concepts import link
 
@@ -144,7 +144,7 @@ def add_prerequisite(ctx: AppContext, user: User, course: str, concept: str, pre
     return f"'{concept}' now requires '{prerequisite}'."
 
 
-def remove_prerequisite(ctx: AppContext, user: User, course: str, concept: str, prerequisite: str) -> str:
+def remove_prerequisite(ctx: ServiceContext, user: User, course: str, concept: str, prerequisite: str) -> str:
     require_instructor(user, "edit the concept map")
     from tutor.learners.concepts import unlink
 

@@ -6,10 +6,10 @@ the course gets up to `pool_per_concept` items, concepts with the fewest first, 
 a learner tops its concept up when that learner has fewer than LOW_WATER unseen items left. So
 "Next exercise" picks a stored item instead of waiting for the model.
 
-Sharing the model: the in-process model runs one generation at a time. Learners go first (ModelGate):
-the worker waits while any learner's call is running or waiting, takes the lock for one model call
-at a time, and gives way again before each call and each item, so a learner waits at most for the one
-call the worker already started.
+Sharing the model: the in-process model runs one generation at a time (its lock, tutor.llm.serialised).
+Learners go first (ModelGate): before each model call and each item the worker waits until no learner's
+call is running or waiting, so it holds the lock for one call at a time and a learner waits at most for
+the one call the worker already started.
 
 A concept is "exhausted" when every passage of it has been tried once (one item per passage: a second
 item from the same text would mostly repeat the first); re-uploading the course starts afresh.
@@ -32,20 +32,18 @@ URGENT = -1  # queue priority of a top-up a learner is about to need (others: it
 
 
 class ModelGate:
-    """One lock around the in-process model, with learners ahead of the background worker."""
+    """Counts learners' model calls (running or queued on the model's own lock), so the pool can wait for none."""
 
     def __init__(self):
-        self.lock = threading.Lock()
         self._cond = threading.Condition()
-        self._foreground = 0  # learner calls running or waiting for the lock
+        self._foreground = 0
 
     @contextmanager
     def foreground(self):
         with self._cond:
             self._foreground += 1
         try:
-            with self.lock:
-                yield
+            yield
         finally:
             with self._cond:
                 self._foreground -= 1
@@ -56,36 +54,36 @@ class ModelGate:
         with self._cond:
             self._cond.wait_for(lambda: self._foreground == 0)
 
-    @contextmanager
-    def background(self):
-        while True:
-            self.wait_for_learners()
-            self.lock.acquire()
-            with self._cond:
-                if self._foreground == 0:
-                    break
-            self.lock.release()  # a learner arrived between the check and the lock: let them go first
-        try:
-            yield
-        finally:
-            self.lock.release()
 
+class GatedChatModel:
+    """The ChatModel seam in front of the registry's model (whose own lock keeps the in-process model to one
+    generation at a time). A learner's call is counted while it waits and runs; a background call first
+    waits until no learner call is running or waiting, so a learner waits at most for the one background
+    call already under way. Other attributes (a fake's `calls`, a wrapper's `inner`) are the model's."""
 
-class BackgroundChatModel:
-    """The ChatModel seam for the worker: every call waits for the learners, then holds the lock for that call only."""
-
-    def __init__(self, model, gate: ModelGate):
-        self.inner = model
-        self.gate = gate
+    def __init__(self, model, gate: ModelGate, *, background: bool = False):
+        self._wrapped = model
+        self._gate = gate
+        self._background = background
         self.name = model.name
 
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_wrapped"], name)
+
     def complete(self, messages, **kwargs):
-        with self.gate.background():
-            return self.inner.complete(messages, **kwargs)
+        if self._background:
+            self._gate.wait_for_learners()
+            return self._wrapped.complete(messages, **kwargs)
+        with self._gate.foreground():
+            return self._wrapped.complete(messages, **kwargs)
 
     def stream(self, messages, **kwargs):
-        with self.gate.background():
-            yield from self.inner.stream(messages, **kwargs)
+        if self._background:
+            self._gate.wait_for_learners()
+            yield from self._wrapped.stream(messages, **kwargs)
+            return
+        with self._gate.foreground():
+            yield from self._wrapped.stream(messages, **kwargs)
 
 
 @dataclass
@@ -268,25 +266,26 @@ class ExercisePool:
         if self._generator is None:
             from tutor.generation.exercises import ExerciseGenerator
 
-            model = BackgroundChatModel(self.ctx.model.inner, self.ctx.llm_gate)
-            self._generator = ExerciseGenerator(model, embedder=self.ctx.embedder, max_retries=self.ctx.settings.llm_max_retries)
+            model = self.ctx.model
+            model = GatedChatModel(getattr(model, "_wrapped", model), self.ctx.llm_gate, background=True)
+            self._generator = ExerciseGenerator(model, embedder=self.ctx.embedder, max_retries=self.ctx.retries.batch)
         return self._generator
 
     def _write_one(self, course: str, concept: str) -> bool:
         """Write one new item for the concept; False when its text has nothing left to write from."""
-        from tutor.db import session_scope
-        from tutor.db.items import get_item, item_id, list_items, save_item
         from tutor.generation.exercises import course_passages
 
-        with session_scope(self.ctx.settings) as session:
-            used = {i.payload.get("source_id") for i in list_items(session, course, concept) if i.status != "rejected"}
+        used = {i.payload.get("source_id") for i in self._records(course, concept)}
         tried = self._tried.setdefault((course, concept), set())
         fresh = [p for p in course_passages(self.ctx.retriever, course, concept) if p.id not in used and p.id not in tried]
         if not fresh:
             with self._cond:
                 self._courses.setdefault(course, CourseStatus()).exhausted.add(concept)
             return False
-        batch = self._generator_in_background().generate(fresh, n=1, pool_passages=course_passages(self.ctx.retriever, course))
+        from tutor.services.question_bank import write_items
+
+        before = {i.id for i in self._records(course, concept)}
+        batch = write_items(self.ctx, course, 1, concept, passages=fresh, generator=self._generator_in_background())
         if not batch.items:
             tried.update(p.id for p in fresh)  # the generator went through all of them
             with self._cond:
@@ -296,16 +295,20 @@ class ExercisePool:
         # The generator goes through `fresh` in order: the passages before the one it wrote from gave nothing.
         upto = next((i for i, p in enumerate(fresh) if p.id == item.source_id), 0)
         tried.update(p.id for p in fresh[: upto + 1])
-        with session_scope(self.ctx.settings) as session:
-            new = get_item(session, item_id(course, concept, item.question)) is None
-            save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,
-                      prompt_version=str(item.prompt_version), model=item.model)
+        new = item.id not in before
         with self._cond:
             status = self._courses.setdefault(course, CourseStatus())
             if new:
                 status.ready[concept] = status.ready.get(concept, 0) + 1
                 status.written += 1
         return True
+
+    def _records(self, course: str, concept: str) -> list:
+        from tutor.db import session_scope
+        from tutor.db.items import list_items
+
+        with session_scope(self.ctx.settings) as session:
+            return [i for i in list_items(session, course, concept) if i.status != "rejected"]
 
     def _ready(self, course: str) -> dict[str, int]:
         from tutor.db import session_scope
