@@ -57,7 +57,7 @@ _models_lock = threading.Lock()
 def get_chat_model(settings: Settings | None = None) -> ChatModel:
     """The configured backend, built once per distinct configuration per process."""
     settings = settings or get_settings()
-    key = (settings.llm, str(settings.llm_model_path), settings.llm_base_url, settings.llm_model)
+    key = (settings.llm, str(settings.llm_model_path), settings.llm_local_model, settings.llm_base_url, settings.llm_model)
     with _models_lock:
         if key not in _models:
             _models[key] = _build(settings)
@@ -68,7 +68,9 @@ def _build(settings: Settings) -> ChatModel:
     if settings.llm == "local":
         from tutor.llm.local import LocalChatModel
 
-        return LocalChatModel(settings.llm_model_path)
+        from tutor.llm.local import default_model_path
+
+        return LocalChatModel(settings.llm_model_path or default_model_path(settings.llm_local_model))
     if settings.llm == "openai":
         from tutor.llm.openai_compat import OpenAIChatModel
 
