@@ -45,13 +45,16 @@ class Explanation(BaseModel):
     prompt_id: str
     prompt_version: int
     model: str
+    supported_share: float | None = Field(None, description="Share of the model's sentences a passage supports (the rest were not shown).")
 
     def as_json(self) -> dict:
         return {
             "text": self.text,
             "citations": [c.model_dump(include={"n", "source", "section", "page", "text"}) for c in self.citations],
+            "origin": self.origin,
             "prompt_id": self.prompt_id,
             "prompt_version": self.prompt_version,
+            "model": self.model,
         }
 
 
