@@ -15,7 +15,7 @@ from tutor.services.accounts import User, local_user, session_user
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import chat, class_, community, concept_map, practice, progress, question_bank, upload
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import AccessDeniedError, TutorError
 
 
 def build(ctx: ServiceContext, *, accounts: bool) -> gr.Blocks:
@@ -26,7 +26,7 @@ def build(ctx: ServiceContext, *, accounts: bool) -> gr.Blocks:
             return local_user()
         name = getattr(request, "username", None)
         if not name:
-            raise TutorError("Not signed in: reload the page and sign in.")
+            raise AccessDeniedError("Not signed in: reload the page and sign in.")
         return session_user(name, ctx.settings)  # SessionExpiredError after TUTOR_SESSION_HOURS
 
     def course_choices():

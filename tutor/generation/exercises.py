@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import cycle
 from typing import Sequence
 
-from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError, TutorError
+from tutor.errors import GenerationError, ModelError, NotFoundError
 from tutor.generation.extractive import SourcePassage, extractive_items, term_pool
 from tutor.generation.models import DRAFTS, Exercise, ExerciseBatch, FillBlankDraft, ItemType, MCQDraft
 from tutor.generation.text import code_terms, normalise, sentences
@@ -51,7 +51,7 @@ def course_passages(retriever, course: str, concept: str | None = None) -> list[
         by_concept.setdefault(passage.concept, []).append(passage)
     if concept is not None:
         if concept not in by_concept:
-            raise TutorError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")
+            raise NotFoundError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")
         return by_concept[concept]
     interleaved: list[SourcePassage] = []
     queues = [list(ps) for ps in by_concept.values()]
@@ -85,7 +85,7 @@ class ExerciseGenerator:
         pool = term_pool(pool_passages or passages)
         candidates = [p for p in passages if _usable(p)] or list(passages)
         if not candidates:
-            raise TutorError("There is no course text to write exercises from.")
+            raise NotFoundError("There is no course text to write exercises from.")
         stats = {"items": 0, "first_try": 0, "after_retries": 0, "fallback": 0, "completions": 0, "parsed": 0, "unfilled": 0}
         items: list[Exercise] = []
         used_passages: set[str] = set()
@@ -137,7 +137,7 @@ class ExerciseGenerator:
             )
         except GenerationError:
             return None
-        except (LLMUnavailableError, LLMResponseError) as exc:
+        except ModelError as exc:  # the model is down or talks garbage (GenerationError: caught above)
             stats["model_failure"] = str(exc)  # callers say so; the extractive generator writes the items
             return None
         finally:

@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 
 from tutor.generation.models import Citation, Explanation, LearnerProfile
 from tutor.generation.text import answer_sentences, lexical_support, sentences
-from tutor.errors import LLMResponseError, LLMUnavailableError
+from tutor.errors import ModelError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
@@ -94,7 +94,7 @@ class Explainer:
         for _ in range(1 + self.max_retries):
             try:
                 text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
-            except (LLMUnavailableError, LLMResponseError):
+            except ModelError:
                 break  # the extractive answer below needs no model
             if not citation_problems(text, passages):
                 return self._result(question, text, passages, "model")
@@ -117,7 +117,7 @@ class Explainer:
             for piece in self.model.stream(self.messages(question, passages, learner), max_tokens=MAX_TOKENS, temperature=0.2):
                 pieces.append(piece)
                 yield piece
-        except (LLMUnavailableError, LLMResponseError) as exc:
+        except ModelError as exc:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
             fallback = self._extractive(question, passages)

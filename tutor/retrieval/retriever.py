@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from tutor.config import Settings, get_settings
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 from tutor.retrieval.documents import Passage, embedding_text
 from tutor.retrieval.embeddings import Embedder, get_embedder
 from tutor.retrieval.lexical import LexicalCache, LexicalIndex
@@ -64,9 +64,9 @@ class Retriever:
     def search(self, query: str, course: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         query = (query or "").strip()
         if not query:
-            raise TutorError("The search query is empty.")
+            raise InvalidInputError("The search query is empty.")
         if k < 1:
-            raise TutorError("k must be at least 1.")
+            raise InvalidInputError("k must be at least 1.")
         collection = self.collection(course)
         n = max(MIN_CANDIDATES, 4 * k)
         dense: list[tuple[str, float, str, dict]] = []

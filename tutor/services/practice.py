@@ -20,7 +20,7 @@ from tutor.services.accounts import User, ensure_learner
 from tutor.services.context import ServiceContext
 from tutor.services.inputs import MAX_ANSWER_CHARS, clean_text
 from tutor.db import session_scope
-from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
+from tutor.errors import InvalidInputError, NoApprovedItemsError, NotFoundError, PermissionDeniedError
 
 
 APPROVED_SEARCH = 20  # with approved-only, how many recommendations to look through for one with an approved item
@@ -81,7 +81,7 @@ def load_item(ctx: ServiceContext, item_id: str):
     with session_scope(ctx.settings) as session:
         record = get_item(session, item_id)
     if record is None:
-        raise TutorError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
+        raise NotFoundError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
     return stored_exercise(record)
 
 
@@ -97,7 +97,7 @@ def _generate_item(ctx: ServiceContext, course: str, concept: str) -> str:
 
     batch = write_items(ctx, course, 1, concept)
     if not batch.items:
-        raise TutorError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
+        raise NotFoundError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
     return batch.items[0].id
 
 
@@ -107,7 +107,7 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
     from tutor.services.advice import next_activities
 
     if not course:
-        raise TutorError("Choose a course first.")
+        raise InvalidInputError("Choose a course first.")
     learner_id = ensure_learner(user, ctx.settings)
     # With TUTOR_APPROVED_ITEMS_ONLY a learner never sees a draft, and nothing is generated on the fly
     # (a new item would be an unreviewed draft).
@@ -117,7 +117,7 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
         recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else 1, with_content=False,
                                settings=ctx.settings)
         if not recs:
-            raise TutorError(f"Course '{course}' has no concepts to practise yet.")
+            raise NotFoundError(f"Course '{course}' has no concepts to practise yet.")
         if approved_only:
             # advice picks an approved item whenever the concept has one, so its status says whether any exists.
             recs = [r for r in recs if (r.exercise or {}).get("status") == "approved"]
@@ -155,13 +155,13 @@ def _load(ctx: ServiceContext, user: User, presented: Presented | None):
     from tutor.db.items import get_item
 
     if presented is None:
-        raise TutorError("There is no exercise on screen: press 'Next exercise' or 'Quiz me' first.")
+        raise InvalidInputError("There is no exercise on screen: press 'Next exercise' or 'Quiz me' first.")
     if presented.learner_id != user.name:
         raise PermissionDeniedError(user.name, "answer another learner's exercise", "a learner answers only their own")
     with session_scope(ctx.settings) as session:
         record = get_item(session, presented.item_id)
     if record is None:
-        raise TutorError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
+        raise NotFoundError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
     return stored_exercise(record)
 
 
