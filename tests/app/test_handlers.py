@@ -77,6 +77,8 @@ def test_a_question_shown_counts_once_however_often_it_is_answered(ctx, users, c
     view = progress.progress(ctx, ada, course)
     row = next(r for r in view.rows if r["concept"] == presented.concept)
     assert row["attempts"] == 2 and row["due"]  # mastery and schedule moved at once
+    # Missed, then right at once: out of the 10-minute learning step, due in a day or more, said in words.
+    assert row["next_review"] in [r[4] for r in view.table()] and row["next_review"].endswith(("day", "days"))
 
 
 def test_varied_answers_to_one_question_cannot_pump_mastery(ctx, users, course):
