@@ -180,3 +180,24 @@ def test_two_stores_on_one_path_see_the_same_courses(retriever, course_dir):
     run_ingest(retriever, [course_dir / "02-variables.md"])
     again = VectorStore(path=str(get_settings().chroma_path))
     assert again.course_ids() == ["demo"]
+
+
+def test_a_block_repeated_on_most_pages_never_becomes_a_chunk(tmp_path):
+    from tutor.retrieval.ingest import without_repeated_blocks
+    from tutor.retrieval.loaders import load_document
+
+    footer = "<p>This documentation is licensed under the Example Licence; see the licence page for details.</p>"
+    topics = ["Rows are inserted with the INSERT statement naming the table and the values.",
+              "Rows are removed with DELETE, and a WHERE clause limits which rows go.",
+              "UPDATE changes the values of columns in the rows that match its condition.",
+              "A view is a named query that can be used like a table in later queries."]
+    docs = []
+    for n, topic in enumerate(topics):
+        path = tmp_path / f"p{n}.html"
+        path.write_text(f"<html><head><title>Page {n}</title></head><body><article><h1>Page {n}</h1><p>{topic}</p>{footer}</article></body></html>")
+        docs.append(load_document(path, path.name, 10**6))
+    assert all("Example Licence" in "\n".join(s.text for s in d.sections) for d in docs)
+    cleaned = without_repeated_blocks(docs)
+    texts = ["\n".join(s.text for s in d.sections) for d in cleaned]
+    assert all("Example Licence" not in t for t in texts)
+    assert [topic in t for topic, t in zip(topics, texts)] == [True] * 4

@@ -18,8 +18,9 @@ import yaml
 
 from tutor.config import Settings
 from tutor.errors import DocumentError, TutorError
+from tutor.retrieval.boilerplate import paragraphs, repeated_blocks, without_blocks
 from tutor.retrieval.chunking import chunk_document
-from tutor.retrieval.documents import Chunk, embedding_text
+from tutor.retrieval.documents import Chunk, LoadedDocument, embedding_text
 from tutor.retrieval.embeddings import Embedder
 from tutor.retrieval.loaders import load_document
 from tutor.retrieval.store import VectorStore, validate_course_id
@@ -126,12 +127,14 @@ def ingest(
     # Phase 1: parse and chunk every file, and find which ones changed (cheap: no embedding yet).
     pending: list[tuple[str, list[Chunk], dict[str, dict]]] = []
     max_bytes = int(settings.max_file_mb * 1_000_000)
+    docs = []
     for path, source in files:
         try:
-            doc = load_document(path, source, max_bytes)
+            docs.append(load_document(path, source, max_bytes))
         except DocumentError as exc:
             report.skipped.append(exc)
-            continue
+    for doc in without_repeated_blocks(docs):
+        source = doc.source
         chunks = chunk_document(doc, course, settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.count_tokens)
         stored = store.source_rows(collection, source)
         if _is_complete(stored, chunks):
@@ -171,6 +174,29 @@ def ingest(
         if report.chunks_written or report.chunks_deleted:
             store.bump_revision(collection)
     return report
+
+
+def without_repeated_blocks(docs: list[LoadedDocument]) -> list[LoadedDocument]:
+    """The documents with the paragraphs that most HTML pages of this ingest share left out.
+
+    Site templates repeat blocks that no element marks as chrome (a licence line, "back to the
+    contents"); on three or more pages, one found on at least half of them is the template's.
+    Markdown and text files are written one by one and PDFs are handled page by page, so only HTML
+    pages are compared. A section left empty is dropped; a page left empty keeps its text.
+    """
+    html = [doc for doc in docs if doc.kind == "html"]
+    doomed = repeated_blocks([[b for s in doc.sections for b in paragraphs(s.text)] for doc in html])
+    if not doomed:
+        return docs
+    cleaned = []
+    for doc in docs:
+        if doc.kind == "html":
+            sections = [s.model_copy(update={"text": without_blocks(s.text, doomed)}) for s in doc.sections]
+            sections = [s for s in sections if s.text.strip()]
+            if sections:
+                doc = doc.model_copy(update={"sections": sections})
+        cleaned.append(doc)
+    return cleaned
 
 
 def _windows(pending: list[tuple[str, list[Chunk], dict]], size: int) -> Iterable[list[tuple[int, Chunk]]]:

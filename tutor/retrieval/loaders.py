@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from tutor.errors import DocumentError
+from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_running_lines
 from tutor.retrieval.documents import LoadedDocument, Section
 
 SUFFIX_KINDS = {
@@ -164,7 +165,7 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     import trafilatura
 
     body = trafilatura.extract(
-        html,
+        strip_html_chrome(html),
         output_format="markdown",
         include_formatting=True,
         include_links=False,
@@ -174,9 +175,10 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     )
     if not body or not body.strip():
         raise DocumentError(path, "no main text found in the HTML page")
+    body = strip_heading_marks(body)
     meta = trafilatura.extract_metadata(html)
     title = (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
-    return title.strip(), body
+    return strip_heading_marks(title).strip(), body
 
 
 def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
@@ -203,6 +205,7 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
     title = meta_title.strip() or path.stem.replace("_", " ").replace("-", " ")
+    pages = list(zip([n for n, _ in pages], strip_running_lines([t for _, t in pages])))
     sections = []
     for number, text in pages:
         chapter = _chapter_for_page(chapters, number)
