@@ -131,19 +131,50 @@ def strip_running_lines(pages: list[str], min_pages: int = 3) -> list[str]:
         bottom.update({_shape(line) for line in content[-_EDGE_LINES:]})
     running_top = {shape for shape, n in top.items() if n >= min_pages}
     running_bottom = {shape for shape, n in bottom.items() if n >= min_pages}
+    offset = _printed_offset(split, min_pages)
+
+    def running(line: str, shapes: set[str], page: int) -> bool:
+        if _shape(line) in shapes or _PAGE_NUMBER.match(line):
+            return True
+        # A short header carrying this page's printed number ("Chapter 1: Introduction 2") is the
+        # layout's even when its chapter is too short for its words to recur on `min_pages` pages.
+        return offset is not None and len(line.split()) <= 12 and (page - offset) in _edge_numbers(line)
+
     cleaned = []
-    for lines in split:
+    for page, lines in enumerate(split, 1):
         index = [i for i, line in enumerate(lines) if line.strip()]
         drop = set()
         for i in index[:_EDGE_LINES]:
-            if _shape(lines[i]) in running_top or _PAGE_NUMBER.match(lines[i]):
+            if running(lines[i], running_top, page):
                 drop.add(i)
             else:
                 break
         for i in reversed(index[-_EDGE_LINES:]):
-            if _shape(lines[i]) in running_bottom or _PAGE_NUMBER.match(lines[i]):
+            if running(lines[i], running_bottom, page):
                 drop.add(i)
             else:
                 break
         cleaned.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return cleaned
+
+
+def _edge_numbers(line: str) -> set[int]:
+    """Numbers at the start or the end of a line: where a running head prints the page number."""
+    found = set()
+    for match in (re.match(r"\s*(\d{1,4})\b", line), re.search(r"\b(\d{1,4})\s*$", line)):
+        if match:
+            found.add(int(match.group(1)))
+    return found
+
+
+def _printed_offset(split: list[list[str]], min_pages: int) -> int | None:
+    """PDF page number minus printed page number, when at least `min_pages` pages agree on one."""
+    offsets: Counter[int] = Counter()
+    for page, lines in enumerate(split, 1):
+        content = [line for line in lines if line.strip()]
+        edge = content[:1] + content[-1:]
+        offsets.update({page - n for line in edge for n in _edge_numbers(line)})
+    if not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= min_pages else None
