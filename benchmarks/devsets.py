@@ -133,7 +133,7 @@ def check_keys(folders: dict[str, Path]) -> list[str]:
             for section in doc.sections:
                 whole.append(section.text)
                 if section.page is not None:
-                    pages[(name, section.page)] = normalise(section.text)
+                    pages[(name, section.page)] = pages.get((name, section.page), "") + " " + normalise(section.text)
         texts[name] = normalise("\n".join(whole))
     problems = []
     ids = set()
