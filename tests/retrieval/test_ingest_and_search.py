@@ -28,7 +28,7 @@ def run_ingest(retriever, paths, course="demo", **kw):
 
 def all_ids(retriever, course="demo"):
     collection = retriever.store.raw_collection(course)
-    return sorted(i for i, _, _ in retriever.store.rows(collection, include_documents=False))
+    return sorted(p.id for p in retriever.store.rows(collection, include_documents=False))
 
 
 @pytest.fixture
@@ -62,12 +62,12 @@ def test_reingesting_unchanged_files_changes_nothing(retriever, course_dir):
 def test_changed_file_replaces_only_its_own_chunks(retriever, course_dir):
     run_ingest(retriever, [course_dir])
     collection = retriever.store.raw_collection("demo")
-    others = {i for i, _, m in retriever.store.rows(collection, include_documents=False) if m["source"] != "07-loops.md"}
+    others = {p.id for p in retriever.store.rows(collection, include_documents=False) if p.source != "07-loops.md"}
     loops = course_dir / "07-loops.md"
     loops.write_text(loops.read_text() + "\n\n## Loop trivia\nThe zebra-striped loop is our invented example.\n")
     report = run_ingest(retriever, [course_dir])
     assert report.updated == ["07-loops.md"] and len(report.unchanged) == 11
-    now = {i for i, _, m in retriever.store.rows(collection, include_documents=False) if m["source"] != "07-loops.md"}
+    now = {p.id for p in retriever.store.rows(collection, include_documents=False) if p.source != "07-loops.md"}
     assert now == others
     hit = retriever.search("zebra-striped loop", "demo", k=1)[0]
     assert hit.section == "Loops > Loop trivia"
@@ -80,11 +80,11 @@ def test_interrupted_ingest_is_finished_by_a_rerun_without_duplicates(retriever,
         path.write_text(path.read_text().replace("Python", "Python 3"))
     real_upsert, calls = retriever.store.upsert, []
 
-    def dying_upsert(collection, chunks, embeddings):
+    def dying_upsert(collection, chunks, embeddings, *sentences):
         calls.append(len(chunks))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        real_upsert(collection, chunks, embeddings)
+        real_upsert(collection, chunks, embeddings, *sentences)
 
     monkeypatch.setattr(retriever.store, "upsert", dying_upsert)
     # Windows of one batch: the files of the first window are complete when the kill comes.
@@ -100,7 +100,7 @@ def test_interrupted_ingest_is_finished_by_a_rerun_without_duplicates(retriever,
     run_ingest(retriever, [course_dir], course="clean")
 
     def texts(course):
-        return sorted(t for _, t, _ in retriever.store.rows(retriever.store.raw_collection(course)))
+        return sorted(p.text for p in retriever.store.rows(retriever.store.raw_collection(course)))
 
     assert texts("demo") == texts("clean")
     assert len(all_ids(retriever)) == len(set(all_ids(retriever))) == len(texts("clean"))

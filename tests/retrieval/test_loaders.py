@@ -154,3 +154,27 @@ def test_pdf_keeps_a_first_line_that_does_not_recur(tmp_path):
     pages = ["Chapter one opens here.\nIt explains loops.", "Loops repeat.\nMore on loops.", "Functions group code.\nReturn values."]
     doc = load_document(make_pdf(tmp_path / "short.pdf", pages), "short.pdf", MB)
     assert [s.text.splitlines()[0] for s in doc.sections] == ["Chapter one opens here.", "Loops repeat.", "Functions group code."]
+
+
+def test_pdf_table_of_contents_lines_are_not_content(tmp_path):
+    pages = ["Contents\n1 Loops . . . . . . . . . . . . 2\n2 Functions . . . . . . . . . 3", "Loops repeat a block of code.", "Functions group code."]
+    doc = load_document(make_pdf(tmp_path / "toc.pdf", pages), "toc.pdf", MB)
+    assert doc.sections[0].text == "Contents"
+    assert [s.text for s in doc.sections[1:]] == pages[1:]
+
+
+def test_pdf_sections_follow_nested_outline_headings(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.start_section("Quoting", level=0)
+    pdf.multi_cell(0, 8, "3.1 Quoting\nQuoting removes the special meaning of characters.", new_x="LMARGIN", new_y="NEXT")
+    pdf.start_section("Single Quotes", level=1)
+    pdf.multi_cell(0, 8, "3.1.1 Single Quotes\nSingle quotes preserve the literal value of each character.", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "manual.pdf"
+    pdf.output(str(path))
+    doc = load_document(path, "manual.pdf", MB)
+    assert [(s.heading_path[1:], s.page) for s in doc.sections] == [(["Quoting"], 1), (["Quoting", "Single Quotes"], 1)]
+    assert "literal value" in doc.sections[1].text and "literal value" not in doc.sections[0].text

@@ -10,6 +10,9 @@ Three places where it creeps in, and what removes each:
 - PDF pages start and end with a running header ("7 Reading data from files") and a printed page
   number ("33"): `strip_running_lines` drops the top and bottom lines that recur, digits aside, on
   several pages, and bare page numbers there.
+- A PDF's table of contents and index are lines of dot leaders ("3.6 Redirections . . . . 38"):
+  pointers to content, not content, and they match every query about their headings.
+  `strip_leader_lines` drops them.
 """
 
 from __future__ import annotations
@@ -178,3 +181,11 @@ def _printed_offset(split: list[list[str]], min_pages: int) -> int | None:
         return None
     offset, count = offsets.most_common(1)[0]
     return offset if count >= min_pages else None
+
+
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*[0-9ivxlcdm]{1,5}\s*$", re.IGNORECASE)
+
+
+def strip_leader_lines(text: str) -> str:
+    """The text without table-of-contents and index lines (a title, dot leaders, a page number)."""
+    return "\n".join(line for line in text.splitlines() if not _LEADER.search(line))

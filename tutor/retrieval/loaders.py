@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from tutor.errors import DocumentError
-from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_running_lines
+from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_leader_lines, strip_running_lines
 from tutor.retrieval.documents import LoadedDocument, Section
 
 SUFFIX_KINDS = {
@@ -205,7 +205,7 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
     title = meta_title.strip() or path.stem.replace("_", " ").replace("-", " ")
-    texts = strip_running_lines([text for _, text in pages])
+    texts = [strip_leader_lines(text) for text in strip_running_lines([text for _, text in pages])]
     return title, _outline_sections(title, texts, outline), {}
 
 
