@@ -186,7 +186,7 @@ def main() -> None:
 
 
 def run(settings, retriever, args) -> dict:
-    from tutor.llm.base import get_chat_model
+    from tutor.llm.registry import get_chat_model
 
     results = {"backend": settings.llm}
     if not args.quality_only:

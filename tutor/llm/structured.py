@@ -21,7 +21,8 @@ from typing import Callable, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tutor.errors import GenerationError, LLMResponseError
-from tutor.llm.base import ChatModel, Completion, Message
+from tutor.llm.base import ChatModel, Completion, Message, PromptMessages, prompt_of
+from tutor.prompts import load_prompt
 
 T = TypeVar("T", bound=BaseModel)
 _STOCK_CHAR_RULE = r'char ::= [^"\\] '
@@ -72,8 +73,6 @@ def generate_structured(
 
     `log`, when given, receives one dict per attempt (completion, parsed, problems) for benchmarks and logs.
     """
-    from tutor.prompts import load_prompt
-
     reask = load_prompt("reask")
     schema = schema_for(output)
     history = list(messages)
@@ -98,10 +97,13 @@ def generate_structured(
         if not problems:
             return Structured(value=value, attempts=attempt, completions=completions)
         last_error = "; ".join(problems)
-        history = list(messages) + [
-            Message(role="assistant", content=completion.text),
-            *[m for m in reask.render(problems=problems) if m["role"] == "user"],
-        ]
+        # The re-ask still names the prompt it re-asks (the call log counts re-asks per prompt version).
+        prompt_id, prompt_version = prompt_of(messages)
+        history = PromptMessages(
+            [*messages, Message(role="assistant", content=completion.text),
+             *[m for m in reask.render(problems=problems) if m["role"] == "user"]],
+            prompt_id=prompt_id, prompt_version=prompt_version,
+        )
     raise GenerationError(what, max_retries + 1, last_text, last_error)
 
 

@@ -185,7 +185,7 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -202,7 +202,8 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        # PyPdfError covers LimitReachedError (sizes or loops beyond pypdf's limits): this file fails, not the batch.
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
     title = meta_title.strip() or path.stem.replace("_", " ").replace("-", " ")
     texts = [strip_leader_lines(text) for text in strip_running_lines([text for _, text in pages])]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from tutor.app import class_view, evals_view
-from tutor.app.context import AppContext
+from tutor.services import analytics
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
     """The tab (hidden until on_load finds an instructor) and its events; it loads when opened."""
     with gr.Tab("Class", id="class", visible=False) as class_tab:
         class_btn = gr.Button("Refresh")
@@ -21,16 +21,16 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
         stuck_table = gr.Dataframe(headers=["learner", "concept", "mastery", "attempts"], interactive=False, label="Stuck learners")
         items_table = gr.Dataframe(headers=["item", "mean_score", "attempts", "flag"], interactive=False, label="Items")
         ratings_md = gr.Markdown()
-        evals_table = gr.Dataframe(headers=evals_view.COLUMNS, interactive=False, label="Latest eval run of each suite (tutor eval run)")
+        evals_table = gr.Dataframe(headers=analytics.EVAL_COLUMNS, interactive=False, label="Latest eval run of each suite (tutor eval run)")
 
     @guard
     def class_board(course_id, request: gr.Request):
-        board = class_view.dashboard(ctx, user_of(request), course_id)
+        board = analytics.dashboard(ctx, user_of(request), course_id)
         weak = pd.DataFrame(board["weakest"], columns=["concept", "mean_mastery", "learners", "attempts"])
         stuck = pd.DataFrame(board["stuck"], columns=["learner", "concept", "mastery", "attempts"])
         items = pd.DataFrame(board["items"], columns=["item", "mean_score", "attempts", "flag"])
         ratings = "; ".join(f"{r['target']}: net {r['net']:+d} of {r['count']}" for r in board["ratings"]) or "no ratings yet"
-        evals = pd.DataFrame(evals_view.latest_runs(ctx, user_of(request)), columns=evals_view.COLUMNS)
+        evals = pd.DataFrame(analytics.latest_runs(ctx, user_of(request)), columns=analytics.EVAL_COLUMNS)
         return weak, weak, stuck, items, f"Feedback ratings: {ratings}", evals
 
     board_outputs = [weak_plot, weak_table, stuck_table, items_table, ratings_md, evals_table]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import community
-from tutor.app.context import AppContext
+from tutor.services import community
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 from tutor.errors import TutorError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     """The tab and its events; it loads when opened."""
     with gr.Tab("Community", id="community") as community_tab:
         opt_in = gr.Checkbox(label="Show me to other learners as a study partner (display name and what we could "

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import concept_map, progress
-from tutor.app.context import AppContext
+from tutor.services import concept_map, progress
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 from tutor.errors import TutorError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
     """The tab (hidden until on_load finds an instructor) and its events; it draws the map when opened."""
     with gr.Tab("Concept map", id="map", visible=False) as map_tab:
         map_html = gr.HTML(elem_id="concept-map")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import practice
-from tutor.app.context import AppContext
+from tutor.services import practice
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, quiz_btn: gr.Button,
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, quiz_btn: gr.Button,
           tabs: gr.Tabs) -> None:
     """The tab and its events, plus the Chat tab's "Quiz me" (`quiz_btn`): it opens this tab (`tabs`) on
     the next exercise."""

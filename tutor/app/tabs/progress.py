@@ -5,14 +5,14 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from tutor.app import progress
-from tutor.app.context import AppContext
+from tutor.services import progress
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 from tutor.errors import TutorError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     """The tab and its events; it loads when opened."""
     with gr.Tab("Progress", id="progress") as progress_tab:
         with gr.Row():

@@ -1,4 +1,4 @@
-"""A ChatModel wrapper that caches completions on disk, so re-running a suite costs no model call.
+"""A ChatModel wrapper that caches completions on disk, so re-running an eval suite costs no model call.
 
 Key: sha256 of (sha256 of the messages as JSON, the model's identity, the generation parameters:
 max_tokens, temperature, json schema, stop, and the repeat index). The repeat index is part of the key

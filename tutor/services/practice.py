@@ -1,23 +1,25 @@
-"""Practice handlers: present the recommended exercise, grade an answer (hint first, solution on
-request), and record each graded attempt exactly once, which moves mastery and the review card.
+"""Practice: present the recommended exercise, grade an answer (hint first, solution on request), and
+record each graded attempt exactly once, which moves mastery and the review card. `tutor grade` grades a
+stored item through the same functions (`stored_exercise`, the grader, `course_hint`).
 
-Idempotency: a `Presented` exercise gets a random id when it is shown. The attempt key is that id plus
-a hash of the normalised answer, so a double click (same answer, same question shown) is recorded
-once, while a corrected second answer to the same question is a new attempt, as a tutor expects.
+Idempotency: a `Presented` exercise gets a random id when it is shown, and that id is the attempt key:
+the first answer to a question shown is the one that counts for mastery. Later answers to it (a double
+click, a corrected answer, `break statement 1`, `break statement 2`, ...) are graded and shown, but
+recorded once: otherwise retrying until right would count as many correct answers. A hint or the solution
+seen before answering marks the attempt as aided, which BKT does not take as a clean correct.
 The presented exercise lives in server-side session state: the browser never sends a learner id,
 an item's key, or a score.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
 
-from tutor.app.accounts import User, ensure_learner
-from tutor.app.context import AppContext
-from tutor.app.inputs import MAX_ANSWER_CHARS, clean_text
+from tutor.services.accounts import User, ensure_learner
+from tutor.services.context import ServiceContext
+from tutor.services.inputs import MAX_ANSWER_CHARS, clean_text
 from tutor.db import session_scope
 from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
 
@@ -57,7 +59,8 @@ class Outcome:
     def markdown(self) -> str:
         lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
         if self.duplicate:
-            lines.append("_Already recorded: this answer to this question was counted once._")
+            lines.append("_Graded, not counted again: only your first answer to a question counts towards "
+                         "mastery. Press 'Next exercise' for a new question._")
         if self.hint and self.verdict != "correct":
             lines.append(f"Hint: {self.hint}")
         if self.solution:
@@ -65,31 +68,45 @@ class Outcome:
         return "\n\n".join(lines)
 
 
-def _exercise(record):
+def stored_exercise(record):
+    """The one way a stored item (an ItemRecord) becomes an `Exercise`, for practice, `tutor grade` and the
+    question bank's edits: the row's id, course and concept win over what its payload says."""
     from tutor.generation.models import Exercise
 
-    return Exercise.model_validate(record.payload | {"id": record.id})
+    return Exercise.model_validate(dict(record.payload) | {"id": record.id, "course": record.course, "concept": record.concept})
 
 
-def _generate_item(ctx: AppContext, course: str, concept: str) -> str:
+def load_item(ctx: ServiceContext, item_id: str):
+    """A stored item as an `Exercise`, or NotFound naming how to get one."""
+    from tutor.db.items import get_item
+
+    with session_scope(ctx.settings) as session:
+        record = get_item(session, item_id)
+    if record is None:
+        raise TutorError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
+    return stored_exercise(record)
+
+
+def grade_item(ctx: ServiceContext, item_id: str, answer: str, *, reveal: bool = False):
+    """Feedback on an answer to a stored item, recorded nowhere (`tutor grade`): verdict, misconception,
+    the same hint practice gives, the solution when asked."""
+    return ctx.grader.grade(load_item(ctx, item_id), answer, reveal=reveal)
+
+
+def _generate_item(ctx: ServiceContext, course: str, concept: str) -> str:
     """Write and save one exercise for the concept when the bank has none (saved as a draft)."""
-    from tutor.db.items import save_item
-    from tutor.generation.exercises import course_passages
+    from tutor.services.question_bank import write_items
 
-    passages = course_passages(ctx.retriever, course, concept)
-    batch = ctx.generator.generate(passages, n=1, pool_passages=course_passages(ctx.retriever, course))
+    batch = write_items(ctx, course, 1, concept)
     if not batch.items:
         raise TutorError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
-    item = batch.items[0]
-    with session_scope(ctx.settings) as session:
-        return save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,
-                         prompt_version=str(item.prompt_version), model=item.model)
+    return batch.items[0].id
 
 
-def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None = None) -> Presented:
+def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | None = None) -> Presented:
     """The recommended concept's exercise (or the given concept's), ready to show."""
     from tutor.db.items import get_item
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     if not course:
         raise TutorError("Choose a course first.")
@@ -124,19 +141,17 @@ def next_exercise(ctx: AppContext, user: User, course: str, concept: str | None 
         item_id = _generate_item(ctx, course, concept)
     with session_scope(ctx.settings) as session:
         record = get_item(session, item_id)
-    item = _exercise(record)
+    item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
                      item_id=item_id, type=item.type, question=item.question, options=list(item.options), why=why)
 
 
-def attempt_key(presented: Presented, answer: str) -> str:
-    from tutor.generation.text import normalise
-
-    digest = hashlib.sha256(normalise(answer).encode("utf-8")).hexdigest()[:16]
-    return f"app:{presented.presentation_id}:{digest}"
+def attempt_key(presented: Presented) -> str:
+    """One key per question shown: whatever is answered to it afterwards is recorded once."""
+    return f"app:{presented.presentation_id}"
 
 
-def _load(ctx: AppContext, user: User, presented: Presented | None):
+def _load(ctx: ServiceContext, user: User, presented: Presented | None):
     from tutor.db.items import get_item
 
     if presented is None:
@@ -147,10 +162,10 @@ def _load(ctx: AppContext, user: User, presented: Presented | None):
         record = get_item(session, presented.item_id)
     if record is None:
         raise TutorError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
-    return _exercise(record)
+    return stored_exercise(record)
 
 
-def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str) -> Outcome:
+def submit(ctx: ServiceContext, user: User, presented: Presented | None, answer: str) -> Outcome:
     """Grade and record once. Mastery and the review schedule move in the same transaction."""
     from tutor.learners.attempts import record_attempt
 
@@ -159,26 +174,25 @@ def submit(ctx: AppContext, user: User, presented: Presented | None, answer: str
     feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
         result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
-                                score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,
+                                score=feedback.score, idempotency_key=attempt_key(presented), item_id=item.id,
                                 answer=answer, hints_used=presented.hints_used,
                                 time_taken_s=round(time.monotonic() - presented.shown_at, 1))
     return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
 
 
-def hint(ctx: AppContext, user: User, presented: Presented | None) -> str:
+def hint(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
     """A hint that does not give the answer away; counted so the schedule knows help was used."""
+    from tutor.generation.feedback import course_hint
+
     item = _load(ctx, user, presented)
     presented.hints_used += 1
-    from tutor.prompts import load_prompt
-
-    # The grader's own no-give-away hint template: where in the course to look, never the answer.
-    return load_prompt("hint-fallback").render_text(section=item.section or item.concept, source=item.source or item.course)
+    return course_hint(item)
 
 
-def solution(ctx: AppContext, user: User, presented: Presented | None) -> str:
-    """The worked solution on request; later answers to this question count as helped."""
+def solution(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
+    """The worked solution on request; a later answer to this question counts as aided (hints_used)."""
+    from tutor.generation.feedback import solution_text
+
     item = _load(ctx, user, presented)
     presented.hints_used += 1
-    from tutor.prompts import load_prompt
-
-    return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
+    return solution_text(item)

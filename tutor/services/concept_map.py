@@ -9,26 +9,26 @@ from __future__ import annotations
 
 from html import escape
 
-from tutor.app.accounts import User, require_instructor
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, require_instructor
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 170, 36, 60, 18, 12
 
 
-def graph(ctx: AppContext, course: str):
+def graph(ctx: ServiceContext, course: str):
     from tutor.learners.concepts import ensure_course
 
     with session_scope(ctx.settings) as session:
         return ensure_course(session, course, ctx.settings)
 
 
-def edges(ctx: AppContext, course: str) -> list[list[str]]:
+def edges(ctx: ServiceContext, course: str) -> list[list[str]]:
     g = graph(ctx, course)
     return [[c, p] for c in g.order for p in g.prerequisites(c)]
 
 
-def svg(ctx: AppContext, course: str) -> str:
+def svg(ctx: ServiceContext, course: str) -> str:
     g = graph(ctx, course)
     depth: dict[str, int] = {}
 
@@ -66,7 +66,7 @@ def svg(ctx: AppContext, course: str) -> str:
     return "".join(parts)
 
 
-def add_prerequisite(ctx: AppContext, user: User, course: str, concept: str, prerequisite: str) -> str:
+def add_prerequisite(ctx: ServiceContext, user: User, course: str, concept: str, prerequisite: str) -> str:
     require_instructor(user, "edit the concept map")
     from tutor.learners.concepts import link
 
@@ -75,7 +75,7 @@ def add_prerequisite(ctx: AppContext, user: User, course: str, concept: str, pre
     return f"'{concept}' now requires '{prerequisite}'."
 
 
-def remove_prerequisite(ctx: AppContext, user: User, course: str, concept: str, prerequisite: str) -> str:
+def remove_prerequisite(ctx: ServiceContext, user: User, course: str, concept: str, prerequisite: str) -> str:
     require_instructor(user, "edit the concept map")
     from tutor.learners.concepts import unlink
 

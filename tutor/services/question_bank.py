@@ -1,24 +1,44 @@
-"""Question bank handlers: generate N items per concept, list them, approve / edit / reject each.
+"""Question bank: generate N items per concept, list them, approve / edit / reject each; export the
+approved ones to an LMS (Moodle XML, GIFT: formats in lms_export.py) and import items back as drafts.
 
 Instructors only. Generated items are saved as drafts; practice prefers approved items and never
-serves rejected ones (tutor.learners.advice). An edit keeps the item's id, so attempts already
+serves rejected ones (tutor.services.advice). An edit keeps the item's id, so attempts already
 recorded against it stay attached.
 """
 
 from __future__ import annotations
 
-from tutor.app.accounts import User, require_instructor
-from tutor.app.context import AppContext
+import re
+import tempfile
+from pathlib import Path
+
+from tutor.services.accounts import User, require_instructor
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 from tutor.errors import TutorError
 
 MAX_PER_CONCEPT = 10
 
 
-def generate(ctx: AppContext, user: User, course: str, n: int = 2, concepts: list[str] | None = None) -> dict[str, int]:
+def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None):
+    """Write up to n verified items from one concept's passages (or across the course) and save them as
+    drafts; each item comes back with its stored id. The one road for the bank, practice and `tutor quiz`."""
+    from tutor.db.items import save_item
+    from tutor.generation.exercises import course_passages
+
+    everything = pool if pool is not None else course_passages(ctx.retriever, course)
+    passages = course_passages(ctx.retriever, course, concept) if concept else everything
+    batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
+    with session_scope(ctx.settings) as session:
+        for item in batch.items:
+            item.id = save_item(session, course=course, concept=concept or item.concept, payload=item.model_dump(),
+                                prompt_id=item.prompt_id, prompt_version=str(item.prompt_version), model=item.model)
+    return batch
+
+
+def generate(ctx: ServiceContext, user: User, course: str, n: int = 2, concepts: list[str] | None = None) -> dict[str, int]:
     """Write up to n verified items for each concept (all concepts when none given); returns counts."""
     require_instructor(user, "generate question-bank items")
-    from tutor.db.items import save_item
     from tutor.generation.exercises import course_passages
 
     n = int(n)
@@ -26,19 +46,10 @@ def generate(ctx: AppContext, user: User, course: str, n: int = 2, concepts: lis
         raise TutorError(f"Ask for 1 to {MAX_PER_CONCEPT} items per concept, not {n}.")
     everything = course_passages(ctx.retriever, course)
     wanted = concepts or list(dict.fromkeys(p.concept for p in everything))
-    counts = {}
-    for concept in wanted:
-        passages = course_passages(ctx.retriever, course, concept)
-        batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
-        with session_scope(ctx.settings) as session:
-            for item in batch.items:
-                save_item(session, course=course, concept=concept, payload=item.model_dump(), prompt_id=item.prompt_id,
-                          prompt_version=str(item.prompt_version), model=item.model)
-        counts[concept] = len(batch.items)
-    return counts
+    return {concept: len(write_items(ctx, course, n, concept, pool=everything).items) for concept in wanted}
 
 
-def items(ctx: AppContext, user: User, course: str, status: str | None = None) -> list[dict]:
+def items(ctx: ServiceContext, user: User, course: str, status: str | None = None) -> list[dict]:
     require_instructor(user, "review the question bank")
     from tutor.db.items import list_items
 
@@ -49,7 +60,7 @@ def items(ctx: AppContext, user: User, course: str, status: str | None = None) -
              "options": r.payload.get("options", []), "prompt": f"{r.prompt_id} v{r.prompt_version}"} for r in records]
 
 
-def set_status(ctx: AppContext, user: User, item_id: str, status: str) -> str:
+def set_status(ctx: ServiceContext, user: User, item_id: str, status: str) -> str:
     require_instructor(user, f"mark items {status}")
     from tutor.db.items import set_item_status
 
@@ -60,11 +71,14 @@ def set_status(ctx: AppContext, user: User, item_id: str, status: str) -> str:
     return f"Item {item_id} is now {status}."
 
 
-def edit(ctx: AppContext, user: User, item_id: str, question: str, answer: str, options: list[str] | None = None) -> str:
+def edit(ctx: ServiceContext, user: User, item_id: str, question: str, answer: str, options: list[str] | None = None) -> str:
     """Change an item's question, answer or options in place; an edited item counts as approved."""
     require_instructor(user, "edit question-bank items")
+    from dataclasses import replace
+
+    from tutor.db.items import get_item
     from tutor.db.models import Item, utcnow
-    from tutor.generation.models import Exercise
+    from tutor.services.practice import stored_exercise
 
     with session_scope(ctx.settings) as session:
         row = session.get(Item, item_id)
@@ -73,7 +87,7 @@ def edit(ctx: AppContext, user: User, item_id: str, question: str, answer: str, 
         payload = dict(row.payload) | {"question": question.strip(), "answer": answer.strip()}
         if options is not None:
             payload["options"] = [o.strip() for o in options if o.strip()]
-        Exercise.model_validate(payload)  # the edit must still be a gradable exercise
+        stored_exercise(replace(get_item(session, item_id), payload=payload))  # practice must still be able to grade it
         if payload.get("type") == "mcq" and payload["answer"] not in payload["options"]:
             raise TutorError("For a multiple-choice item the answer must be one of the options, word for word.")
         row.payload, row.status, row.updated_at = payload, "approved", utcnow()
@@ -85,10 +99,10 @@ def edit(ctx: AppContext, user: User, item_id: str, question: str, answer: str, 
 IMPORT_PROMPT_ID = "lms-import"  # provenance of an imported item: no prompt wrote it
 
 
-def export_items(ctx: AppContext, user: User, course: str, fmt: str) -> tuple[str, int]:
+def export_items(ctx: ServiceContext, user: User, course: str, fmt: str) -> tuple[str, int]:
     """The course's approved items as a Moodle XML or GIFT document, and how many it holds."""
     require_instructor(user, "export the question bank")
-    from tutor.app.lms_export import LmsItem, dump
+    from tutor.services.lms_export import LmsItem, dump
     from tutor.db.items import list_items
 
     if not course:
@@ -101,14 +115,34 @@ def export_items(ctx: AppContext, user: User, course: str, fmt: str) -> tuple[st
     return dump(items, fmt, course), len(items)
 
 
-def import_items(ctx: AppContext, user: User, course: str, text: str, fmt: str | None = None) -> dict:
+def safe_file_stem(course: str) -> str:
+    """A file name part made from a course id the browser sent: letters, digits, '.', '_' and '-' only,
+    never starting with a dot, so `../x` or `/etc/x` cannot leave the folder it is written in."""
+    stem = re.sub(r"\.{2,}", "_", re.sub(r"[^A-Za-z0-9._-]+", "_", course or "")).lstrip(".")[:60]
+    return stem or "course"
+
+
+def export_file(ctx: ServiceContext, user: User, course: str, fmt: str) -> tuple[Path, int]:
+    """export_items written to a file in a new temp folder (for the app's download), and the item count."""
+    from tutor.services.lms_export import SUFFIX
+
+    text, count = export_items(ctx, user, course, fmt)
+    folder = Path(tempfile.mkdtemp(prefix="tutor-bank-")).resolve()
+    path = (folder / f"{safe_file_stem(course)}-bank{SUFFIX[fmt]}").resolve()
+    if path.parent != folder:  # cannot happen with safe_file_stem; kept as the rule itself
+        raise TutorError(f"Refusing to write the export outside {folder}.")
+    path.write_text(text, encoding="utf-8")
+    return path, count
+
+
+def import_items(ctx: ServiceContext, user: User, course: str, text: str, fmt: str | None = None) -> dict:
     """Read a Moodle XML or GIFT document into the course's bank as drafts (an instructor reviews them).
 
     An item that is already in the bank (same course, concept and question) keeps its review status.
     Returns {"imported": n, "skipped": [reasons]}; one bad question does not stop the rest.
     """
     require_instructor(user, "import question-bank items")
-    from tutor.app.lms_export import load
+    from tutor.services.lms_export import load
     from tutor.db.items import save_item
     from tutor.generation.models import Exercise
     from pydantic import ValidationError

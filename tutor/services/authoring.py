@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.app.accounts import User, require_instructor
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, require_instructor
+from tutor.services.context import ServiceContext
 from tutor.errors import DocumentError, TutorError
 
 
@@ -30,7 +30,7 @@ class UploadResult:
         return "\n".join(lines)
 
 
-def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]], title: str | None = None,
+def upload(ctx: ServiceContext, user: User, course: str, files: list[tuple[str, str]], title: str | None = None,
            progress=None) -> UploadResult:
     """Ingest uploaded files: `files` holds (temporary path, original name). Instructors only.
 
@@ -68,7 +68,7 @@ def upload(ctx: AppContext, user: User, course: str, files: list[tuple[str, str]
     return result
 
 
-def resync_concepts(ctx: AppContext, course: str) -> int:
+def resync_concepts(ctx: ServiceContext, course: str) -> int:
     """Bring the concept map in line with the store: new concepts in, and concepts whose chunks are all
     gone (their file was removed) out. Prerequisite edges stay, so an instructor's edits come back with
     the file; the graph loader ignores edges whose concepts are missing. Mastery rows are history and stay."""
@@ -87,7 +87,7 @@ def resync_concepts(ctx: AppContext, course: str) -> int:
         return count
 
 
-def list_courses(ctx: AppContext) -> list[dict]:
+def list_courses(ctx: ServiceContext) -> list[dict]:
     """Every course with its counts; anyone signed in may see the list (it names no learner)."""
     rows = []
     for course in ctx.store.course_ids():
@@ -96,14 +96,14 @@ def list_courses(ctx: AppContext) -> list[dict]:
     return rows
 
 
-def list_sources(ctx: AppContext, course: str) -> list[str]:
+def list_sources(ctx: ServiceContext, course: str) -> list[str]:
     if not course or not ctx.store.exists(course):
         return []
     collection = ctx.store.raw_collection(course)
     return sorted({p.source for p in ctx.store.rows(collection, include_documents=False)})
 
 
-def remove(ctx: AppContext, user: User, course: str, source: str | None = None) -> str:
+def remove(ctx: ServiceContext, user: User, course: str, source: str | None = None) -> str:
     """Remove one file (by its source name) or, with no source, the whole course. Instructors only."""
     require_instructor(user, "remove course material")
     from tutor.retrieval.ingest import remove as remove_from_store

@@ -1,5 +1,6 @@
-"""Chat handlers: a streamed, course-grounded answer with citations (source, section, page, and the
-passage itself), the quick actions ("explain more simply", "what next?"), and thumbs up/down.
+"""Tutoring: a course-grounded answer with citations (source, section, page, and the passage itself),
+streamed for the chat or whole for `tutor explain`; the quick actions ("explain more simply", "what
+next?"), thumbs up/down, and what the generators are told about a learner (`teaching_profile`).
 
 Every finished turn is logged as an `Event` (kind chat_turn) carrying the prompt id, version and model
 that produced it; a rating is a `Feedback` row pointing at that event, so ratings join to prompt versions.
@@ -12,13 +13,19 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tutor.app.accounts import User, ensure_learner
-from tutor.app.context import AppContext
-from tutor.app.inputs import MAX_QUESTION_CHARS, clean_text
-from tutor.db import session_scope
-from tutor.db.models import Event
-from tutor.errors import PermissionDeniedError, TutorError
+import sqlalchemy as sa
 
+from tutor.db import session_scope
+from tutor.db.models import Event, MasteryState
+from tutor.errors import PermissionDeniedError, TutorError
+from tutor.learners.mastery import is_mastered
+from tutor.learners.profiles import get_learner
+from tutor.services.accounts import User, ensure_learner
+from tutor.services.context import ServiceContext
+from tutor.services.inputs import MAX_QUESTION_CHARS, clean_text
+
+LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
+LEVELS = ("beginner", "intermediate", "advanced")
 
 
 @dataclass
@@ -49,14 +56,38 @@ def format_citations(citations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def profile_for(ctx: AppContext, user: User, course: str, simpler: bool = False):
-    """The generation layer's LearnerProfile for the signed-in learner (see tutor.learners.teaching_profile)."""
-    from tutor.learners.teaching_profile import teaching_profile
+def teaching_profile(settings, learner_id: str, course: str, simpler: bool = False):
+    """What the generators are told about a learner: level, language and the concepts already mastered
+    (BKT estimate over the mastery threshold in that course), and nothing else. One place builds it for
+    the chat and for `tutor explain --learner`, so both adapt the same way; `simpler` asks for the
+    beginner register whatever the profile says."""
+    from tutor.generation.models import LearnerProfile
 
+    with session_scope(settings) as session:
+        learner = get_learner(session, learner_id)  # UnknownLearnerError names the learner
+        states = session.scalars(
+            sa.select(MasteryState).where(MasteryState.learner_id == learner_id, MasteryState.course == course)
+        ).all()
+        level = learner.level if learner.level in LEVELS else "beginner"
+        language = LANGUAGES.get(learner.language, learner.language)
+        mastered = [s.concept for s in states if is_mastered(s.p_mastery)]
+    return LearnerProfile(level="beginner" if simpler else level, language=language, known_concepts=mastered)
+
+
+def profile_for(ctx: ServiceContext, user: User, course: str, simpler: bool = False):
+    """The generation layer's LearnerProfile for the signed-in learner."""
     return teaching_profile(ctx.settings, ensure_learner(user, ctx.settings), course, simpler)
 
 
-def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: bool = False) -> Iterator[tuple[str, Turn | None]]:
+def explain(ctx: ServiceContext, question: str, course: str, learner_id: str | None = None):
+    """One whole (not streamed) checked explanation, for `tutor explain`: adapted to `learner_id` when given."""
+    from tutor.generation.models import LearnerProfile
+
+    profile = teaching_profile(ctx.settings, learner_id, course) if learner_id else LearnerProfile()
+    return ctx.explainer().explain(question, course, profile)
+
+
+def answer(ctx: ServiceContext, user: User, course: str, question: str, *, simpler: bool = False) -> Iterator[tuple[str, Turn | None]]:
     """Stream the answer: yields (markdown so far, None) while tokens arrive, then (final markdown, Turn)."""
     question = clean_text(question, "Your question", MAX_QUESTION_CHARS)
     if not course:
@@ -82,9 +113,9 @@ def answer(ctx: AppContext, user: User, course: str, question: str, *, simpler: 
     yield turn.markdown(), turn
 
 
-def what_next(ctx: AppContext, user: User, course: str, k: int = 3) -> str:
+def what_next(ctx: ServiceContext, user: User, course: str, k: int = 3) -> str:
     """The learner model's recommendations with their reasons, as chat text."""
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     learner_id = ensure_learner(user, ctx.settings)
     recs = next_activities(learner_id, course, k=k, with_content=False, settings=ctx.settings)
@@ -93,7 +124,7 @@ def what_next(ctx: AppContext, user: User, course: str, k: int = 3) -> str:
     return "\n".join(f"{i}. **{r.title}** ({r.kind}, mastery {r.mastery:.0%}) — {r.why}" for i, r in enumerate(recs, 1))
 
 
-def rate(ctx: AppContext, user: User, event_id: int, liked: bool, target_kind: str = "message") -> int:
+def rate(ctx: ServiceContext, user: User, event_id: int, liked: bool, target_kind: str = "message") -> int:
     """Store a thumbs up/down on one of the user's own tutor messages; returns the feedback row id.
 
     Through learners.feedback.rate, so a second click replaces the first (one rating per message) and

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tutor.app.accounts import User, ensure_learner, require_self_or_instructor
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, ensure_learner, require_self_or_instructor
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 from tutor.db.models import Learner, utcnow
 from tutor.errors import UnknownLearnerError
@@ -25,12 +25,13 @@ class ProgressView:
     predicted_score: float  # expected share correct on one question per concept
 
     def table(self) -> list[list]:
-        return [[r["title"], round(r["mastery"], 3), r["attempts"], r["correct"], r["due"] or ""] for r in self.rows]
+        return [[r["title"], round(r["mastery"], 3), r["attempts"], r["correct"], r["next_review"] or ""] for r in self.rows]
 
 
-def progress(ctx: AppContext, user: User, course: str, learner_id: str | None = None) -> ProgressView:
+def progress(ctx: ServiceContext, user: User, course: str, learner_id: str | None = None) -> ProgressView:
     from tutor.learners.concepts import ensure_course
     from tutor.learners.mastery import predict_correct
+    from tutor.learners.schedule import in_words
     from tutor.learners.state import load_state
 
     learner_id = learner_id or ensure_learner(user, ctx.settings)
@@ -46,7 +47,8 @@ def progress(ctx: AppContext, user: User, course: str, learner_id: str | None = 
         st = state.get(concept)
         is_due = st.due is not None and st.due <= now
         row = {"concept": concept, "title": graph.node(concept).title or concept, "mastery": st.mastery,
-               "attempts": st.attempts, "correct": st.correct, "due": st.due.strftime("%Y-%m-%d %H:%M") if st.due else None}
+               "attempts": st.attempts, "correct": st.correct, "due": st.due.strftime("%Y-%m-%d %H:%M") if st.due else None,
+               "next_review": in_words(st.due, now) if st.due else None}
         rows.append(row)
         if is_due:
             due.append(row)
@@ -54,13 +56,13 @@ def progress(ctx: AppContext, user: User, course: str, learner_id: str | None = 
     return ProgressView(learner_id, course, rows, due, predicted)
 
 
-def recommendations(ctx: AppContext, user: User, course: str, k: int = 5) -> list[dict]:
+def recommendations(ctx: ServiceContext, user: User, course: str, k: int = 5) -> list[dict]:
     """The learner's next activities; each carries `event_id`, the logged list it was shown in, so a
     thumbs up/down (rate_recommendation) points at exactly what was shown."""
     import sqlalchemy as sa
 
     from tutor.db.models import Event
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     learner_id = ensure_learner(user, ctx.settings)
     recs = [r.as_dict() for r in next_activities(learner_id, course, k=k, with_content=False, settings=ctx.settings)]
@@ -71,7 +73,7 @@ def recommendations(ctx: AppContext, user: User, course: str, k: int = 5) -> lis
     return [r | {"event_id": event_id} for r in recs]
 
 
-def rate_recommendation(ctx: AppContext, user: User, rec: dict, liked: bool) -> str:
+def rate_recommendation(ctx: ServiceContext, user: User, rec: dict, liked: bool) -> str:
     """Thumbs up/down on one shown recommendation (a dict from `recommendations`), one rating per
     learner, list and concept. No prompt writes a recommendation, so the prompt fields stay empty and
     the comment names the model behind its predicted success (BKT or the KT model)."""
@@ -93,15 +95,15 @@ def rate_recommendation(ctx: AppContext, user: User, rec: dict, liked: bool) -> 
     return f"Thanks: your {'thumbs up' if liked else 'thumbs down'} on '{rec.get('title', concept)}' was stored."
 
 
-def path_to(ctx: AppContext, user: User, course: str, goal: str) -> list[dict]:
-    from tutor.learners.advice import learning_path
+def path_to(ctx: ServiceContext, user: User, course: str, goal: str) -> list[dict]:
+    from tutor.services.advice import learning_path
 
     learner_id = ensure_learner(user, ctx.settings)
     _, steps = learning_path(learner_id, goal, course, settings=ctx.settings)
     return [{"concept": s.concept, "title": s.title, "mastery": round(s.mastery, 3), "needs": ", ".join(s.needs)} for s in steps]
 
 
-def concepts(ctx: AppContext, course: str) -> list[tuple[str, str]]:
+def concepts(ctx: ServiceContext, course: str) -> list[tuple[str, str]]:
     """(title, id) pairs for a goal picker."""
     from tutor.learners.concepts import ensure_course
 

@@ -1,15 +1,17 @@
-"""Class dashboard: weakest concepts across learners, learners who are stuck, items that are too hard
-or too easy, and the feedback ratings. Instructors only.
+"""Class analytics for instructors: the class dashboard (weakest concepts across learners, learners who
+are stuck, items that are too hard or too easy, the feedback ratings) and the newest eval run of every suite.
 
 "Stuck" = at least STUCK_ATTEMPTS attempts on a concept with mastery still below the mastery threshold.
+Eval rows read the run files `tutor eval run` writes under TUTOR_HOME (tutor.evaluation.results); nothing
+is computed here, so the app shows exactly what the evaluator's CLI printed.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tutor.app.accounts import User, require_instructor
-from tutor.app.context import AppContext
+from tutor.services.accounts import User, require_instructor
+from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 from tutor.db.models import Attempt, Feedback, MasteryState
 
@@ -18,7 +20,7 @@ ITEM_MIN_ATTEMPTS = 3
 TOO_HARD, TOO_EASY = 0.3, 0.95
 
 
-def dashboard(ctx: AppContext, user: User, course: str) -> dict:
+def dashboard(ctx: ServiceContext, user: User, course: str) -> dict:
     require_instructor(user, "see the class dashboard")
     from tutor.learners.mastery import MASTERY_THRESHOLD
 
@@ -46,3 +48,27 @@ def dashboard(ctx: AppContext, user: User, course: str) -> dict:
                   for i, s, n in by_item if n >= ITEM_MIN_ATTEMPTS],
         "ratings": [{"target": k, "net": int(s or 0), "count": int(n)} for k, s, n in ratings],
     }
+
+
+EVAL_COLUMNS = ["suite", "run", "model", "prompt", "started", "metrics", "below threshold"]
+
+
+def latest_runs(ctx: ServiceContext, user: User) -> list[dict]:
+    require_instructor(user, "see eval results")
+    from tutor.evaluation.results import latest_summaries
+
+    rows = []
+    for summary in latest_summaries(ctx.settings.home):
+        metrics = ", ".join(f"{name} {value:.3f}" for name, value in summary["metrics"].items() if isinstance(value, (int, float)))
+        rows.append(
+            {
+                "suite": summary["suite"],
+                "run": summary["run_id"],
+                "model": summary["model"] or "",
+                "prompt": summary["prompt"] or "",
+                "started": summary["started"] or "",
+                "metrics": metrics,
+                "below threshold": ", ".join(summary["failed"]) or "none",
+            }
+        )
+    return rows
