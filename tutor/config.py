@@ -60,6 +60,7 @@ class Settings(BaseSettings):
 
     # App (issue 5)
     approved_items_only: bool = Field(False, description="Practice serves only items an instructor approved (no drafts, no new ones).")
+    pool_per_concept: int = Field(4, ge=0, le=50, description="Exercises the app writes ahead for each concept, in the background (0: none).")
 
     @field_validator("llm")
     @classmethod

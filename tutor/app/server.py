@@ -50,6 +50,12 @@ def create(ctx: ServiceContext | None = None, host: str = "127.0.0.1"):
 
     ctx.warm()  # models loaded once, before the first learner arrives
     _prepare_courses(ctx)
+    ctx.pool.start()  # exercises written ahead, in the background, learners first on the model
+    for course in ctx.store.course_ids():
+        try:
+            ctx.pool.fill(course)
+        except TutorError as exc:
+            print(f"warning: exercise pool for course {course}: {exc}", flush=True)
     return build(ctx, accounts=accounts), accounts
 
 

@@ -141,11 +141,20 @@ def solution_text(item: Exercise) -> str:
     return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
 
 
+def _names_key(text: str, key: str) -> bool:
+    """Whether `text` names the key or any content word of it ("Loops" names "for loop")."""
+    return _mentions(text, key) or bool(set(content_tokens(key)) & set(content_tokens(text)))
+
+
 def course_hint(item: Exercise) -> str:
     """Where in the course to look, never the answer: the one hint the chat, practice and `tutor grade` give.
 
-    The section title can name the answer ("break and continue"): then it points at the file only."""
+    A section title or file name that names the key, or any word of it ("break and continue", "loops.md"),
+    is left out, and the hint points at the passage instead."""
     section = item.section or item.concept
-    if _mentions(section, item.answer):
+    if _names_key(section, item.answer):
         section = ""
-    return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)
+    source = item.source or item.course
+    if _names_key(source, item.answer):
+        source = "the passage this exercise comes from"
+    return load_prompt("hint-fallback").render_text(section=section, source=source)

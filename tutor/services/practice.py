@@ -25,6 +25,8 @@ from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
 
 
 APPROVED_SEARCH = 20  # with approved-only, how many recommendations to look through for one with an approved item
+ON_DEMAND_TRIES = 3  # concepts to try writing an item for on the spot before saying none could be written
+UNSEEN_SEARCH = 5  # otherwise, how many to look through for an item the learner has not been served yet
 
 
 @dataclass
@@ -93,19 +95,72 @@ def grade_item(ctx: ServiceContext, item_id: str, answer: str, *, reveal: bool =
     return ctx.grader.grade(load_item(ctx, item_id), answer, reveal=reveal)
 
 
-def _generate_item(ctx: ServiceContext, course: str, concept: str) -> str:
-    """Write and save one exercise for the concept when the bank has none (saved as a draft)."""
+def _generate_item(ctx: ServiceContext, course: str, concept: str, avoid: set[str] = frozenset()) -> str | None:
+    """Write and save one exercise for the concept now (a draft), from a passage no item in `avoid` came from;
+    its id, or None when the concept's text gives nothing new. Only when the pool has nothing unseen ready."""
+    from tutor.generation.exercises import course_passages
     from tutor.services.question_bank import write_items
 
-    batch = write_items(ctx, course, 1, concept)
+    passages = course_passages(ctx.retriever, course, concept)
+    batch = write_items(ctx, course, 1, concept, passages=[p for p in passages if p.id not in avoid] or passages)
     if not batch.items:
-        raise TutorError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
+        return None
+    ctx.pool.note_new_item(course, concept)
     return batch.items[0].id
 
 
+SHOWN = "item_shown"  # the Event kind logged each time an exercise is put in front of a learner
+
+
+def served_items(ctx: ServiceContext, learner_id: str, course: str) -> dict[str, int]:
+    """Item id -> how recently the learner was served it (a larger number is more recent): every exercise
+    shown to them, and every item they answered (an attempt from the CLI or an import counts as seen)."""
+    import sqlalchemy as sa
+
+    from tutor.db.models import Attempt, Event
+
+    order: dict[str, int] = {}
+    tick = 0
+    with session_scope(ctx.settings) as session:
+        attempts = session.execute(sa.select(Attempt.item_id, Attempt.created_at).where(
+            Attempt.learner_id == learner_id, Attempt.course == course, Attempt.item_id.is_not(None)))
+        shown = session.execute(sa.select(Event.payload, Event.created_at).where(
+            Event.learner_id == learner_id, Event.course == course, Event.kind == SHOWN))
+        moments = [(at, item_id) for item_id, at in attempts]
+        moments += [(at, (payload or {}).get("item_id")) for payload, at in shown]
+    for _, item_id in sorted((m for m in moments if m[1]), key=lambda m: m[0]):
+        tick += 1
+        order[item_id] = tick
+    return order
+
+
+def _candidates(ctx: ServiceContext, course: str, concept: str, approved_only: bool) -> list:
+    from tutor.db.items import list_items
+
+    with session_scope(ctx.settings) as session:
+        items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
+    if approved_only:
+        return [i for i in items if i.status == "approved"]
+    approved = [i for i in items if i.status == "approved"]
+    return approved + [i for i in items if i.status != "approved"]  # reviewed items first
+
+
+def _pick(items: list, success: float):
+    from tutor.learners.recommender import pick_item
+
+    approved = [i for i in items if i.status == "approved"]
+    return pick_item(approved or items, success)
+
+
 def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | None = None) -> Presented:
-    """The recommended concept's exercise (or the given concept's), ready to show."""
+    """The recommended concept's exercise (or the given concept's), ready to show.
+
+    Never the same item twice while the learner has unseen ones: the recommended concept's unseen items
+    first, then the next recommendations' (the pool is told to write more for the first meanwhile); only
+    when none is left anywhere asked is an item written on the spot, and only when that gives nothing new
+    does the least recently served item come back."""
     from tutor.db.items import get_item
+    from tutor.db.models import Event
     from tutor.services.advice import next_activities
 
     if not course:
@@ -114,36 +169,59 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
     # With TUTOR_APPROVED_ITEMS_ONLY a learner never sees a draft, and nothing is generated on the fly
     # (a new item would be an unreviewed draft).
     approved_only = ctx.settings.approved_items_only
-    why, item_id = "", None
     if concept is None:
-        recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else 1, with_content=False,
-                               settings=ctx.settings)
+        recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else UNSEEN_SEARCH,
+                               with_content=False, settings=ctx.settings)
         if not recs:
             raise TutorError(f"Course '{course}' has no concepts to practise yet.")
-        if approved_only:
-            # advice picks an approved item whenever the concept has one, so its status says whether any exists.
-            recs = [r for r in recs if (r.exercise or {}).get("status") == "approved"]
-            if not recs:
-                raise NoApprovedItemsError(course)
-        concept, why = recs[0].concept, recs[0].why
-        item_id = (recs[0].exercise or {}).get("item_id")
+        options = [(r.concept, r.why, r.predicted_success) for r in recs]
     else:
-        from tutor.db.items import list_items
+        options = [(concept, "", 0.75)]
+    served = served_items(ctx, learner_id, course)
+    if concept is None:
+        # Then the rest of the course: an unseen item elsewhere beats a repeat or a wait for the model.
+        from tutor.services.progress import concepts as course_concepts
 
-        with session_scope(ctx.settings) as session:
-            items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
-        if approved_only:
-            items = [i for i in items if i.status == "approved"]
-            if not items:
-                raise NoApprovedItemsError(course, concept)
-        item_id = items[0].id if items else None
-    if item_id is None:
-        item_id = _generate_item(ctx, course, concept)
+        options += [(cid, f"Every exercise on the recommended concept is done; more are being written. Meanwhile, {title}.",
+                     0.75) for title, cid in course_concepts(ctx, course) if cid not in {o[0] for o in options}]
+    choice = None  # (concept, why, item)
+    first_with_items = None
+    for name, why, success in options:
+        items = _candidates(ctx, course, name, approved_only)
+        if items and first_with_items is None:
+            first_with_items = (name, why, items)
+        unseen = [i for i in items if i.id not in served]
+        if unseen:
+            choice = (name, why, _pick(unseen, success))
+            break
+    if choice is None and approved_only and first_with_items is None:
+        raise NoApprovedItemsError(course, concept) if concept else NoApprovedItemsError(course)
+    if choice is None and not approved_only:
+        # Nothing unseen is ready (the pool is still writing, or has used up the text): write one now, for the
+        # recommended concept or, when its text gives nothing (a page of front matter), the next ones.
+        for name, why, _ in options[:ON_DEMAND_TRIES]:
+            sources = {i.payload.get("source_id") for i in _candidates(ctx, course, name, False)}
+            new_id = _generate_item(ctx, course, name, avoid=sources)
+            if new_id is not None and new_id not in served:
+                with session_scope(ctx.settings) as session:
+                    choice = (name, why, get_item(session, new_id))
+                break
+        if choice is None and first_with_items is None:
+            what = f"'{options[0][0]}'" if concept else "any recommended concept"
+            raise TutorError(f"No exercise could be written for {what} from this course's text; try another concept.")
+    if choice is None:
+        name, why, items = first_with_items or (options[0][0], options[0][1], _candidates(ctx, course, options[0][0], approved_only))
+        choice = (name, why, min(items, key=lambda i: served.get(i.id, -1)))  # every item seen: the longest ago
+    concept, why, record = choice
     with session_scope(ctx.settings) as session:
-        record = get_item(session, item_id)
+        session.add(Event(learner_id=learner_id, course=course, kind=SHOWN, payload={"item_id": record.id, "concept": concept}))
+    unseen_left = sum(1 for i in _candidates(ctx, course, concept, approved_only) if i.id not in served and i.id != record.id)
+    ctx.pool.top_up(course, concept, unseen_left)
+    if concept != options[0][0]:
+        ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
     item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
-                     item_id=item_id, type=item.type, question=item.question, options=list(item.options), why=why)
+                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why)
 
 
 def attempt_key(presented: Presented) -> str:

@@ -20,15 +20,18 @@ from tutor.errors import TutorError
 MAX_PER_CONCEPT = 10
 
 
-def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None):
-    """Write up to n verified items from one concept's passages (or across the course) and save them as
-    drafts; each item comes back with its stored id. The one road for the bank, practice and `tutor quiz`."""
+def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None,
+                passages: list | None = None, generator=None):
+    """Write up to n verified items from one concept's passages (or across the course, or the `passages`
+    given) and save them as drafts; each item comes back with its stored id. The one road for the bank,
+    practice, the exercise pool (with its own `generator`, which gives way to learners) and `tutor quiz`."""
     from tutor.db.items import save_item
     from tutor.generation.exercises import course_passages
 
     everything = pool if pool is not None else course_passages(ctx.retriever, course)
-    passages = course_passages(ctx.retriever, course, concept) if concept else everything
-    batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
+    if passages is None:
+        passages = course_passages(ctx.retriever, course, concept) if concept else everything
+    batch = (generator or ctx.generator).generate(passages, n=n, pool_passages=everything)
     with session_scope(ctx.settings) as session:
         for item in batch.items:
             item.id = save_item(session, course=course, concept=concept or item.concept, payload=item.model_dump(),
