@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("tutor", "tutor.errors", "tutor.diskspace", "tutor.offline", "tutor.home", "tutor.devservices")),
+    ("foundation", ("tutor", "tutor.errors", "tutor.diskspace", "tutor.offline", "tutor.home", "tutor.devservices", "tutor.redact")),
     ("llm types", ("tutor.llm.base",)),
     ("prompts", ("tutor.prompts",)),
     ("llm", ("tutor.llm",)),
@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("generation and learner model", ("tutor.generation", "tutor.learners")),
     ("evaluation", ("tutor.evaluation",)),
     ("services", ("tutor.services",)),
-    ("interfaces", ("tutor.app", "tutor.cli")),
+    ("interfaces", ("tutor.app", "tutor.cli", "tutor.web")),
 ]
 
 
@@ -30,7 +30,9 @@ def layer_of(module: str) -> int:
     best, best_len = None, -1
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best_len:
+            # "tutor" names the package's __init__ only; every other prefix names a module or a package.
+            matches = module == prefix or (prefix != "tutor" and module.startswith(prefix + "."))
+            if matches and len(prefix) > best_len:
                 best, best_len = index, len(prefix)
     assert best is not None, f"{module} is in no layer: add it to LAYERS (and to docs/architecture.md)"
     return best

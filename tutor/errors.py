@@ -285,9 +285,10 @@ class CommunityOptInError(AccessDeniedError):
 class TooManyAttemptsError(AccessDeniedError):
     """Too many failed sign-ins for one user name within the rate-limit window."""
 
-    def __init__(self, user: str, failures: int, minutes: float):
+    def __init__(self, user: str, failures: int, minutes: float, what: str = ""):
         self.user, self.failures, self.minutes = user, failures, minutes
-        super().__init__(f"Too many failed sign-ins for '{user}' ({failures} in {minutes:g} minutes): "
+        subject = what or f"for '{user}'"
+        super().__init__(f"Too many failed sign-ins {subject} ({failures} in {minutes:g} minutes): "
                          f"wait {minutes:g} minutes and try again.")
 
 
@@ -296,4 +297,4 @@ class SessionExpiredError(AccessDeniedError):
 
     def __init__(self, user: str, hours: float):
         self.user, self.hours = user, hours
-        super().__init__(f"Your session has expired ({hours:g} hours after signing in): open /logout, then sign in again.")
+        super().__init__(f"Your session has expired ({hours:g} hours after signing in): reload the page and sign in again.")

@@ -56,7 +56,7 @@ def _correct_and_wrong(ctx, presented):
     return right, wrong
 
 
-def test_double_submit_records_one_attempt_and_a_corrected_answer_counts(ctx, users, course):
+def test_a_question_shown_counts_once_however_often_it_is_answered(ctx, users, course):
     ada = users["ada"]
     presented = practice.next_exercise(ctx, ada, course)
     right, wrong = _correct_and_wrong(ctx, presented)
@@ -65,13 +65,51 @@ def test_double_submit_records_one_attempt_and_a_corrected_answer_counts(ctx, us
     assert first.verdict != "correct" and not first.duplicate
     assert again.duplicate and again.attempt_id == first.attempt_id
     assert first.solution is None and first.hint  # hint first, no solution unasked
-    fixed = practice.submit(ctx, ada, presented, right)
-    assert fixed.verdict == "correct" and fixed.mastery > first.mastery
+    fixed = practice.submit(ctx, ada, presented, right)  # graded, shown, but not a second attempt
+    assert fixed.verdict == "correct" and fixed.duplicate and fixed.mastery == first.mastery
+    assert "only your first answer" in fixed.markdown()
     with session_scope(ctx.settings) as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 2
+        assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+    # The same question shown again is a new presentation: that answer counts.
+    shown_again = practice.next_exercise(ctx, ada, course, concept=presented.concept)  # another item: none repeats
+    counted = practice.submit(ctx, ada, shown_again, _correct_and_wrong(ctx, shown_again)[0])
+    assert not counted.duplicate and counted.mastery > first.mastery
     view = progress.progress(ctx, ada, course)
     row = next(r for r in view.rows if r["concept"] == presented.concept)
     assert row["attempts"] == 2 and row["due"]  # mastery and schedule moved at once
+    # Missed, then right at once: out of the 10-minute learning step, due in a day or more, said in words.
+    assert row["next_review"] in [r[4] for r in view.table()] and row["next_review"].endswith(("day", "days"))
+
+
+def test_varied_answers_to_one_question_cannot_pump_mastery(ctx, users, course):
+    ada = users["ada"]
+    presented = practice.next_exercise(ctx, ada, course)
+    right, _ = _correct_and_wrong(ctx, presented)
+    outcomes = [practice.submit(ctx, ada, presented, answer) for answer in (right, f"{right} 1", f"{right} 2", f" {right}!")]
+    assert [o.duplicate for o in outcomes] == [False, True, True, True]
+    assert len({o.mastery for o in outcomes}) == 1
+    with session_scope(ctx.settings) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+
+
+def test_a_hint_or_the_solution_makes_a_right_answer_aided_not_clean(ctx, users, course):
+    from tutor.db.models import MasteryState
+
+    ada, bob = users["ada"], users["bob"]
+    clean = practice.next_exercise(ctx, bob, course)
+    right, _ = _correct_and_wrong(ctx, clean)
+    clean_outcome = practice.submit(ctx, bob, clean, right)
+    for helper in (practice.hint, practice.solution):
+        shown = practice.next_exercise(ctx, ada, course, concept=clean.concept)
+        helper(ctx, ada, shown)
+        aided = practice.submit(ctx, ada, shown, _correct_and_wrong(ctx, shown)[0])
+        assert aided.verdict == "correct"  # the learner is told they are right...
+    with session_scope(ctx.settings) as session:
+        state = session.get(MasteryState, ("ada", course, clean.concept))
+        hints = session.scalars(sa.select(Attempt.hints_used).where(Attempt.learner_id == "ada")).all()
+    assert state.attempts == 2 and state.correct == 0  # ...but BKT saw no clean correct
+    assert all(h >= 1 for h in hints)
+    assert aided.mastery < clean_outcome.mastery
 
 
 def test_solution_only_on_request(ctx, users, course):
@@ -129,7 +167,7 @@ def test_bad_upload_is_named_with_its_reason_and_the_rest_loads(ctx, users, cour
 
 def test_concept_map_picture_and_edit(ctx, users, course):
     picture = concept_map.svg(ctx, course)
-    assert picture.startswith("<svg") and "loops" in picture
+    assert "<svg" in picture and "loops" in picture
     teacher = users["teacher"]
     concept_map.add_prerequisite(ctx, teacher, course, "functions", "loops")
     assert ["functions", "loops"] in concept_map.edges(ctx, course)
@@ -154,8 +192,9 @@ def test_class_dashboard_lists_weakest_and_stuck(ctx, users, course):
     ada = users["ada"]
     presented = practice.next_exercise(ctx, ada, course)
     _, wrong = _correct_and_wrong(ctx, presented)
-    for n in range(3):
-        practice.submit(ctx, ada, presented, f"{wrong} {n}")
+    for n in range(3):  # three questions shown, three wrong answers (answers to one question count once)
+        shown = presented if n == 0 else practice.next_exercise(ctx, ada, course, concept=presented.concept)
+        practice.submit(ctx, ada, shown, f"{wrong} {n}")
     board = analytics.dashboard(ctx, users["teacher"], course)
     assert board["weakest"][0]["concept"] == presented.concept
     assert board["stuck"][0]["learner"] == "ada"
@@ -173,3 +212,42 @@ def test_accounts_hash_passwords_and_check_roles(ctx, users):
 
     with session_scope(ctx.settings) as session:
         assert session.get(Row, "ada").password_hash.startswith("$argon2")
+
+
+def test_no_item_is_served_twice_while_unseen_items_remain(ctx, users, course):
+    from tutor.db.items import list_items
+
+    teacher, ada = users["teacher"], users["ada"]
+    question_bank.generate(ctx, teacher, course, 3, concepts=["loops"])
+    with session_scope(ctx.settings) as session:
+        pool = {i.id for i in list_items(session, course, "loops")}
+    assert len(pool) >= 3
+    served = []
+    for _ in range(len(pool)):
+        shown = practice.next_exercise(ctx, ada, course, concept="loops")
+        right, _ = _correct_and_wrong(ctx, shown)
+        assert practice.submit(ctx, ada, shown, right).verdict == "correct"  # a correct answer, as in the report
+        served.append(shown.item_id)
+    assert len(set(served)) == len(served), served
+    assert set(served) <= pool | set(served)
+    # recommended practice too: a new learner never gets the same item twice in a row of five
+    bob_served = [practice.next_exercise(ctx, users["bob"], course).item_id for _ in range(5)]
+    assert len(set(bob_served)) == 5, bob_served
+
+
+def test_when_every_item_was_served_the_least_recent_comes_back_never_the_last(ctx, users, course):
+    from tutor.db.items import list_items
+    from tutor.generation.models import ExerciseBatch
+
+    question_bank.generate(ctx, users["teacher"], course, 3, concepts=["loops"])
+    with session_scope(ctx.settings) as session:
+        count = len(list_items(session, course, "loops"))
+
+    class NothingNew:  # the concept's text gives no further item
+        def generate(self, *args, **kwargs):
+            return ExerciseBatch(items=[])
+
+    ctx.__dict__["generator"] = NothingNew()
+    served = [practice.next_exercise(ctx, users["ada"], course, concept="loops").item_id for _ in range(2 * count)]
+    assert len(set(served[:count])) == count
+    assert served[count:] == served[:count]  # round again, oldest first

@@ -46,8 +46,8 @@ def _blank_pdf() -> bytes:
 def _chunks(ctx, course) -> dict[str, int]:
     collection = ctx.store.raw_collection(course)
     counts: dict[str, int] = {}
-    for _, _, meta in ctx.store.rows(collection, include_documents=False):
-        counts[meta["source"]] = counts.get(meta["source"], 0) + 1
+    for passage in ctx.store.rows(collection, include_documents=False):
+        counts[passage.source] = counts.get(passage.source, 0) + 1
     return counts
 
 
@@ -113,7 +113,7 @@ def test_non_utf8_text_is_decoded_not_refused(hctx, husers, hcourse, tmp_path):
     upload.write_bytes(("Une boucle répète le même bloc de code. Très utilisée en Python, elle évite la répétition. " * 5).encode("cp1252"))
     result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(upload), "boucles.txt")])
     assert result.loaded == ["boucles.txt"], result.errors
-    texts = [doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "boucles.txt"]
+    texts = [p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "boucles.txt"]
     assert any("répète" in t for t in texts)
 
 
@@ -126,7 +126,7 @@ def test_html_scripts_and_styles_never_reach_the_store(hctx, husers, hcourse, tm
         encoding="utf-8")
     result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(page), "page.html")])
     assert result.loaded == ["page.html"], result.errors
-    texts = " ".join(doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "page.html")
+    texts = " ".join(p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "page.html")
     assert "while loop repeats" in texts
     for bad in ("alert", "evil-marker", "color: red", "<script", "onclick", "steal()"):
         assert bad not in texts
@@ -146,3 +146,24 @@ def test_upload_names_are_sanitised_and_nothing_is_written_outside_home(hctx, hu
     outside_after = {p for p in tmp_path.rglob("*") if tutor_home not in p.parents}
     assert outside_after == outside_before
     assert not Path("/etc/evil.md").exists()
+
+
+def _pdf_over_pypdf_limits() -> bytes:
+    """A PDF whose cross-reference table declares 99,999,999 entries: pypdf raises LimitReachedError."""
+    import re
+
+    data = _pdf_with_text("Tuples are immutable sequences.")
+    found = re.search(rb"xref\n0 \d+", data)
+    return data.replace(found.group(0), b"xref\n0 99999999")
+
+
+def test_a_pdf_beyond_pypdf_limits_fails_that_file_only(hctx, husers, hcourse, tmp_path):
+    bad = tmp_path / "batch" / "a.pdf"
+    good = tmp_path / "batch" / "b.md"
+    bad.parent.mkdir()
+    bad.write_bytes(_pdf_over_pypdf_limits())
+    good.write_text("# Tuples\n\nA tuple is an immutable sequence of values written with parentheses.\n", encoding="utf-8")
+    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(bad), "limits.pdf"), (str(good), "tuples.md")])
+    assert result.errors and result.errors[0][0] == "limits.pdf", result.errors
+    assert "LimitReachedError" in result.errors[0][1] and "not a readable PDF" in result.errors[0][1]
+    assert "tuples.md" in _chunks(hctx, hcourse)  # the rest of the batch is loaded

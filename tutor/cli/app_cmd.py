@@ -1,4 +1,4 @@
-"""`tutor serve` (the Gradio app) and `tutor user add|list` (its accounts)."""
+"""`tutor serve` (the Gradio app) and `tutor user add|delete|list` (its accounts)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ def user_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = add_user(name, password, role, force=force, settings=get_settings())
     typer.echo(f"user {user.name} ({', '.join(user.roles)}) saved")
+
+
+@user_app.command("delete")
+def user_delete(
+    name: str = typer.Argument(..., help="The account to remove."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Remove an account, its sessions (signed out at once) and everything stored about the person."""
+    from tutor.services.accounts import delete_user, get_user
+
+    if not yes:
+        get_user(name, get_settings())
+        typer.confirm(f"Delete user {name}, their sessions and all their learner history?", abort=True)
+    counts = delete_user(name, get_settings())
+    typer.echo(f"deleted user {name}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 @user_app.command("list")

@@ -38,11 +38,19 @@ def _run_file(settings: Settings, suite: Suite, model: str, version: int | None)
     return run_id, folder / f"{run_id}.jsonl"
 
 
+def _shown_config(config) -> dict:
+    """The model configuration as recorded: an endpoint URL without its password or key (resume takes the real
+    one from the suite again)."""
+    from tutor.redact import redact_url
+
+    return config.model_dump() | {"base_url": redact_url(config.base_url)}
+
+
 def _header(run_id: str, suite: Suite, task, ctx: Context, repeat: int, model_name: str, prompt) -> RunHeader:
     return RunHeader(
         run_id=run_id, suite=suite.name, suite_path=suite.path, task=suite.task,
         course=suite.course, dataset=str(suite.dataset_path), dataset_sha256=dataset_digest(suite.dataset_path),
-        model=ctx.model_config.model_dump(),
+        model=_shown_config(ctx.model_config),
         model_name=model_name, prompt_id=prompt.id if prompt else None, prompt_version=prompt.version if prompt else None,
         params=suite.params, repeat=repeat, started=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         gates=[g.model_dump() for g in suite.metrics],

@@ -36,18 +36,9 @@ DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medi
 def course_passages(retriever, course: str, concept: str | None = None) -> list[SourcePassage]:
     """The course's chunks as passages: one concept's in order, or all concepts interleaved."""
     collection = retriever.collection(course)
-    rows = sorted(retriever.store.rows(collection), key=lambda r: (str(r[2].get("source")), int(r[2].get("position", 0))))
+    passages = sorted(retriever.store.rows(collection), key=lambda p: (p.source, p.position))
     by_concept: dict[str, list[SourcePassage]] = {}
-    for chunk_id, text, meta in rows:
-        passage = SourcePassage(
-            id=chunk_id,
-            text=text or "",
-            course=course,
-            concept=str(meta.get("concept", "")),
-            concept_title=str(meta.get("concept_title", "")),
-            source=str(meta.get("source", "")),
-            section=str(meta.get("section", "")),
-        )
+    for passage in passages:
         by_concept.setdefault(passage.concept, []).append(passage)
     if concept is not None:
         if concept not in by_concept:

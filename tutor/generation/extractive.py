@@ -20,6 +20,7 @@ from typing import Iterable, Sequence
 
 from tutor.generation.models import BLANK, Exercise, ItemType
 from tutor.generation.text import code_terms, normalise, sentences
+from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
 
 
@@ -29,17 +30,8 @@ class Term:
     concept: str
 
 
-@dataclass(frozen=True)
-class SourcePassage:
-    """The passage fields generation needs (a retrieval Passage or a stored chunk)."""
-
-    id: str
-    text: str
-    course: str
-    concept: str
-    concept_title: str = ""
-    source: str = ""
-    section: str = ""
+# Generation works from the retrieval layer's one passage type (a search result or a stored chunk).
+SourcePassage = Passage
 
 
 def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:

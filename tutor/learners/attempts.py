@@ -84,7 +84,7 @@ def record_attempt(
         return _duplicate(session, existing, learner_id)
 
     params = load_params(session, course).get(concept, DEFAULT_PARAMS)
-    correct = is_correct(score)
+    correct = is_correct(score, hints_used)  # "partly" and hinted answers are no clean correct
     state = session.get(MasteryState, (learner_id, course, concept))
     if state is None:
         state = MasteryState(learner_id=learner_id, course=course, concept=concept, p_mastery=params.p_init, attempts=0, correct=0)

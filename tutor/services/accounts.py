@@ -3,13 +3,16 @@ permission checks every handler calls.
 
 Scope: create, verify, list users; the `User` value handlers receive. A user's name is also their
 learner id, so a learner's data is found by who is signed in, never by a name the browser sends.
-Shortcut: no password reset or role change yet (delete and re-add with `tutor user add --force`).
+A password or role change is `tutor user add --force` (it ends the user's sessions); `tutor user delete`
+removes the account and everything about the person.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -59,6 +62,11 @@ def add_user(name: str, password: str, roles: list[str], *, force: bool = False,
         if row is None:
             row = UserRow(name=name, password_hash="", roles=[])
             session.add(row)
+        elif row.password_hash:
+            # A new password (or new roles) ends every session signed in with the old one.
+            from tutor.services import sign_in
+
+            sign_in.revoke_all(session, name)
         row.password_hash = _hasher.hash(password)
         row.roles = list(ordered)
         if session.get(Learner, name) is None:
@@ -76,29 +84,97 @@ def list_users(settings: Settings | None = None) -> list[User]:
         return [User(r.name, tuple(r.roles)) for r in session.query(UserRow).order_by(UserRow.name)]
 
 
-def authenticate(name: str, password: str, settings: Settings | None = None) -> User | None:
-    """The user when the password matches, else None (Gradio's auth callback wants a yes/no).
+def authenticate(name: str, password: str, settings: Settings | None = None, client: str = "") -> User | None:
+    """The user when the password matches, else None.
 
-    TooManyAttemptsError once a name has `login_max_failures` failures in the window, even with the
-    right password (so guessing cannot go on); a success stamps the sign-in time sessions expire from."""
+    TooManyAttemptsError once the limits of sign_in.check_rate are reached, even with the right password
+    (so guessing cannot go on); a success stamps `signed_in_at` and clears this client's failures for the name."""
     settings = settings or get_settings()
     from tutor.services import sign_in
 
-    sign_in.check_rate(name or "", settings)
+    name = name or ""
+    sign_in.check_rate(name, settings, client)
     with session_scope(settings) as session:
-        row = session.get(UserRow, name or "")
+        row = session.get(UserRow, name)
         if row is None:
-            # Hash anyway so a wrong name takes as long as a wrong password (no user enumeration by timing).
-            _hasher.hash(password or "")
-            sign_in.record_failure(session, name or "")
+            # Hash anyway so a wrong name takes as long as a wrong password (no user enumeration by
+            # timing), up to a budget per window: past it, random names cost no argon2 work at all.
+            if not sign_in.unknown_names_capped(session, settings):
+                _hasher.hash(password or "")
+            sign_in.record_failure(session, name, client, unknown=True, settings=settings)
             return None
         try:
             _hasher.verify(row.password_hash, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            sign_in.record_failure(session, row.name)
+            sign_in.record_failure(session, row.name, client, settings=settings)
             return None
-        sign_in.record_success(session, row)
+        sign_in.record_success(session, row, client)
         return User(row.name, tuple(row.roles))
+
+
+def sign_in_user(name: str, password: str, client: str = "", settings: Settings | None = None) -> tuple[User, str] | None:
+    """authenticate, then a new session: (user, cookie token), or None for a wrong name or password."""
+    settings = settings or get_settings()
+    from tutor.services import sign_in
+
+    user = authenticate(name, password, settings, client)
+    if user is None:
+        return None
+    with session_scope(settings) as session:
+        return user, sign_in.start_session(session, user.name, settings, client)
+
+
+def token_user(token: str | None, settings: Settings | None = None) -> User:
+    """The user of a live session token (the request's cookie): NotSignedInError or SessionExpiredError otherwise."""
+    from tutor.services import sign_in
+
+    settings = settings or get_settings()
+    name = sign_in.session_name(token, settings)
+    try:
+        return get_user(name, settings)
+    except AccountError:  # deleted while signed in (its sessions go with it; this is the race in between)
+        raise sign_in.NotSignedInError() from None
+
+
+def delete_user(name: str, settings: Settings | None = None) -> dict[str, int]:
+    """Remove the account, its sessions and sign-in records, and the learner profile with everything in it.
+
+    Rows per table, as `tutor learner delete` prints them. AccountError when there is no such user."""
+    from tutor.services import sign_in
+    from tutor.db.models import LoginFailure, SignInSession
+    from tutor.learners.profiles import delete_learner
+
+    settings = settings or get_settings()
+    counts: dict[str, int] = {}
+    with session_scope(settings) as session:
+        row = session.get(UserRow, name)
+        if row is None:
+            raise AccountError(f"Unknown user '{name}': see `tutor user list`.")
+        sign_in.revoke_all(session, name)
+        counts["sessions"] = session.execute(sa.delete(SignInSession).where(SignInSession.user_name == name)).rowcount or 0
+        counts["login_failures"] = session.execute(sa.delete(LoginFailure).where(LoginFailure.name == name)).rowcount or 0
+        if session.get(Learner, name) is not None:
+            counts.update(delete_learner(session, name))
+        session.delete(row)
+        session.flush()
+        counts["users"] = 1
+    return counts
+
+
+def account_export(session, name: str) -> dict | None:
+    """The account's non-secret fields (no password hash, no session tokens), or None without an account."""
+    from tutor.db.models import SignInSession
+
+    row = session.get(UserRow, name)
+    if row is None:
+        return None
+    sessions = session.scalars(sa.select(SignInSession).where(SignInSession.user_name == name)
+                               .order_by(SignInSession.created_at)).all()
+    stamp = lambda t: t.isoformat() if t else None  # noqa: E731
+    return {"name": row.name, "roles": list(row.roles), "created_at": stamp(row.created_at),
+            "signed_in_at": stamp(row.signed_in_at),
+            "sessions": [{"client": s.client, "created_at": stamp(s.created_at), "expires_at": stamp(s.expires_at),
+                          "revoked_at": stamp(s.revoked_at)} for s in sessions]}
 
 
 def get_user(name: str, settings: Settings | None = None) -> User:
@@ -107,15 +183,6 @@ def get_user(name: str, settings: Settings | None = None) -> User:
         if row is None:
             raise UnknownUserError(name)
         return User(row.name, tuple(row.roles))
-
-
-def session_user(name: str, settings: Settings | None = None) -> User:
-    """The signed-in user of a request, or SessionExpiredError when their sign-in is too old."""
-    from tutor.services import sign_in
-
-    settings = settings or get_settings()
-    sign_in.check_session(name, settings)
-    return get_user(name, settings)
 
 
 def ensure_learner(user: User, settings: Settings | None = None) -> str:

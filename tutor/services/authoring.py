@@ -100,7 +100,7 @@ def list_sources(ctx: ServiceContext, course: str) -> list[str]:
     if not course or not ctx.store.exists(course):
         return []
     collection = ctx.store.raw_collection(course)
-    return sorted({str(m.get("source")) for _, _, m in ctx.store.rows(collection, include_documents=False)})
+    return sorted({p.source for p in ctx.store.rows(collection, include_documents=False)})
 
 
 def remove(ctx: ServiceContext, user: User, course: str, source: str | None = None) -> str:

@@ -5,9 +5,11 @@ Privacy rules, enforced here and not in the UI:
   preferences, stored in the learners table). Seeing partners needs the same opt-in, because a
   partner list is reciprocal: whoever you see can see you.
 - A partner is shown by display name only, with the concepts each could help the other with.
-- Discussion topics are class aggregates over every learner (opted in or not), shown only for
-  concepts at least MIN_GROUP learners have practised, and never name anyone: an average over one
-  or two learners would describe them.
+- Discussion topics are class aggregates that never name anyone, computed over the OTHER learners
+  only (so the viewer cannot subtract their own numbers out), shown only for concepts at least
+  TUTOR_CLASS_MIN_GROUP (default 5) other learners have practised, and published in steps of 0.1:
+  with three learners one could take the class mean, remove their own value and read the other two's
+  average; with five others and coarse steps, one learner moves a shown figure by one step at most.
 
 "Complementary" is thresholded, so it can be said in words: they master (p >= MASTERY_THRESHOLD)
 concepts you do not, AND you master concepts they do not. Both sets must be non-empty; partners are
@@ -26,7 +28,7 @@ from tutor.db.models import Learner, MasteryState
 from tutor.errors import CommunityOptInError
 
 OPT_IN_KEY = "community_opt_in"
-MIN_GROUP = 3
+STEP = 0.1  # published precision of class figures (mean mastery, share missed)
 PARTNERS = 3
 TOPICS = 3
 
@@ -83,24 +85,30 @@ def partners(ctx: ServiceContext, user: User, course: str, k: int = PARTNERS) ->
             for _, _, name, they, you in found[:k]]
 
 
+def _coarse(value: float) -> float:
+    return round(round(value / STEP) * STEP, 2)
+
+
 def topics(ctx: ServiceContext, user: User, course: str, k: int = TOPICS) -> list[dict]:
-    """Concepts the class finds hardest (lowest mean mastery, then most answers missed); no names."""
+    """Concepts the rest of the class finds hardest (lowest mean mastery, then most answers missed); no names."""
     from tutor.learners.concepts import ensure_course
 
-    ensure_learner(user, ctx.settings)
+    learner_id = ensure_learner(user, ctx.settings)
+    min_group = ctx.settings.class_min_group
     with session_scope(ctx.settings) as session:
         graph = ensure_course(session, course, ctx.settings)
         rows = session.execute(
             sa.select(MasteryState.concept, sa.func.avg(MasteryState.p_mastery), sa.func.count(),
                       sa.func.sum(MasteryState.attempts), sa.func.sum(MasteryState.correct))
-            .where(MasteryState.course == course, MasteryState.attempts > 0).group_by(MasteryState.concept)
+            .where(MasteryState.course == course, MasteryState.attempts > 0, MasteryState.learner_id != learner_id)
+            .group_by(MasteryState.concept)
         ).all()
     found = []
     for concept, mean, learners, attempts, correct in rows:
-        if learners < MIN_GROUP or concept not in graph.concepts:
+        if learners < min_group or concept not in graph.concepts:
             continue
         missed = 1 - (correct or 0) / attempts if attempts else 0.0
-        found.append({"concept": concept, "title": graph.node(concept).title or concept, "mean_mastery": round(float(mean), 2),
-                      "missed": round(missed, 2)})
+        found.append({"concept": concept, "title": graph.node(concept).title or concept, "mean_mastery": _coarse(float(mean)),
+                      "missed": _coarse(missed)})
     found.sort(key=lambda t: (t["mean_mastery"], -t["missed"], t["concept"]))
     return found[:k]

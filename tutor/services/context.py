@@ -18,8 +18,11 @@ from tutor.llm.retry import RetryPolicy
 
 class ServiceContext:
     def __init__(self, settings: Settings | None = None):
+        from tutor.services.exercise_pool import ModelGate
+
         self.settings = settings or get_settings()
         self.retries = RetryPolicy.from_settings(self.settings)
+        self.llm_gate = ModelGate()  # learners' model calls go before the exercise pool's
 
     @cached_property
     def retriever(self):
@@ -31,7 +34,9 @@ class ServiceContext:
     def model(self):
         from tutor.llm.registry import get_chat_model
 
-        return get_chat_model(self.settings)
+        from tutor.services.exercise_pool import GatedChatModel
+
+        return GatedChatModel(get_chat_model(self.settings), self.llm_gate)  # learners first (exercise_pool)
 
     @property
     def store(self):
@@ -58,6 +63,13 @@ class ServiceContext:
         from tutor.generation.exercises import ExerciseGenerator
 
         return ExerciseGenerator(self.model, embedder=self.embedder, max_retries=self.retries.batch)
+
+    @cached_property
+    def pool(self):
+        """Exercises written ahead in the background (started by the server, filled after uploads)."""
+        from tutor.services.exercise_pool import ExercisePool
+
+        return ExercisePool(self)
 
     def warm(self) -> None:
         """Load the embedding model, store and chat model now, so the first learner does not wait."""

@@ -17,6 +17,10 @@ MAX_ANSWER_CHARS = 5_000
 
 def clean_text(text: str | None, what: str, limit: int) -> str:
     """The text without control characters and outer blanks; InputError when empty or over `limit`."""
+    if text is not None and not isinstance(text, str):
+        # A caller handing over a structure (a chat message's content parts) is a bug in the caller;
+        # say which, instead of failing inside the character filter.
+        raise TypeError(f"clean_text({what!r}) takes a string, not {type(text).__name__}")
     kept = "".join(ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\u200d")
     kept = kept.strip()
     if not kept:

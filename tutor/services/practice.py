@@ -2,16 +2,17 @@
 record each graded attempt exactly once, which moves mastery and the review card. `tutor grade` grades a
 stored item through the same functions (`stored_exercise`, the grader, `course_hint`).
 
-Idempotency: a `Presented` exercise gets a random id when it is shown. The attempt key is that id plus
-a hash of the normalised answer, so a double click (same answer, same question shown) is recorded
-once, while a corrected second answer to the same question is a new attempt, as a tutor expects.
+Idempotency: a `Presented` exercise gets a random id when it is shown, and that id is the attempt key:
+the first answer to a question shown is the one that counts for mastery. Later answers to it (a double
+click, a corrected answer, `break statement 1`, `break statement 2`, ...) are graded and shown, but
+recorded once: otherwise retrying until right would count as many correct answers. A hint or the solution
+seen before answering marks the attempt as aided, which BKT does not take as a clean correct.
 The presented exercise lives in server-side session state: the browser never sends a learner id,
 an item's key, or a score.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from tutor.errors import InvalidInputError, NoApprovedItemsError, NotFoundError,
 
 
 APPROVED_SEARCH = 20  # with approved-only, how many recommendations to look through for one with an approved item
+ON_DEMAND_TRIES = 3  # concepts to try writing an item for on the spot before saying none could be written
+UNSEEN_SEARCH = 5  # otherwise, how many to look through for an item the learner has not been served yet
 
 
 @dataclass
@@ -58,7 +61,8 @@ class Outcome:
     def markdown(self) -> str:
         lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
         if self.duplicate:
-            lines.append("_Already recorded: this answer to this question was counted once._")
+            lines.append("_Graded, not counted again: only your first answer to a question counts towards "
+                         "mastery. Press 'Next exercise' for a new question._")
         if self.hint and self.verdict != "correct":
             lines.append(f"Hint: {self.hint}")
         if self.solution:
@@ -91,19 +95,72 @@ def grade_item(ctx: ServiceContext, item_id: str, answer: str, *, reveal: bool =
     return ctx.grader.grade(load_item(ctx, item_id), answer, reveal=reveal)
 
 
-def _generate_item(ctx: ServiceContext, course: str, concept: str) -> str:
-    """Write and save one exercise for the concept when the bank has none (saved as a draft)."""
+def _generate_item(ctx: ServiceContext, course: str, concept: str, avoid: set[str] = frozenset()) -> str | None:
+    """Write and save one exercise for the concept now (a draft), from a passage no item in `avoid` came from;
+    its id, or None when the concept's text gives nothing new. Only when the pool has nothing unseen ready."""
+    from tutor.generation.exercises import course_passages
     from tutor.services.question_bank import write_items
 
-    batch = write_items(ctx, course, 1, concept)
+    passages = course_passages(ctx.retriever, course, concept)
+    batch = write_items(ctx, course, 1, concept, passages=[p for p in passages if p.id not in avoid] or passages)
     if not batch.items:
-        raise NotFoundError(f"No exercise could be written for '{concept}' from this course's text; try another concept.")
+        return None
+    ctx.pool.note_new_item(course, concept)
     return batch.items[0].id
 
 
+SHOWN = "item_shown"  # the Event kind logged each time an exercise is put in front of a learner
+
+
+def served_items(ctx: ServiceContext, learner_id: str, course: str) -> dict[str, int]:
+    """Item id -> how recently the learner was served it (a larger number is more recent): every exercise
+    shown to them, and every item they answered (an attempt from the CLI or an import counts as seen)."""
+    import sqlalchemy as sa
+
+    from tutor.db.models import Attempt, Event
+
+    order: dict[str, int] = {}
+    tick = 0
+    with session_scope(ctx.settings) as session:
+        attempts = session.execute(sa.select(Attempt.item_id, Attempt.created_at).where(
+            Attempt.learner_id == learner_id, Attempt.course == course, Attempt.item_id.is_not(None)))
+        shown = session.execute(sa.select(Event.payload, Event.created_at).where(
+            Event.learner_id == learner_id, Event.course == course, Event.kind == SHOWN))
+        moments = [(at, item_id) for item_id, at in attempts]
+        moments += [(at, (payload or {}).get("item_id")) for payload, at in shown]
+    for _, item_id in sorted((m for m in moments if m[1]), key=lambda m: m[0]):
+        tick += 1
+        order[item_id] = tick
+    return order
+
+
+def _candidates(ctx: ServiceContext, course: str, concept: str, approved_only: bool) -> list:
+    from tutor.db.items import list_items
+
+    with session_scope(ctx.settings) as session:
+        items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
+    if approved_only:
+        return [i for i in items if i.status == "approved"]
+    approved = [i for i in items if i.status == "approved"]
+    return approved + [i for i in items if i.status != "approved"]  # reviewed items first
+
+
+def _pick(items: list, success: float):
+    from tutor.learners.recommender import pick_item
+
+    approved = [i for i in items if i.status == "approved"]
+    return pick_item(approved or items, success)
+
+
 def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | None = None) -> Presented:
-    """The recommended concept's exercise (or the given concept's), ready to show."""
+    """The recommended concept's exercise (or the given concept's), ready to show.
+
+    Never the same item twice while the learner has unseen ones: the recommended concept's unseen items
+    first, then the next recommendations' (the pool is told to write more for the first meanwhile); only
+    when none is left anywhere asked is an item written on the spot, and only when that gives nothing new
+    does the least recently served item come back."""
     from tutor.db.items import get_item
+    from tutor.db.models import Event
     from tutor.services.advice import next_activities
 
     if not course:
@@ -112,43 +169,64 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
     # With TUTOR_APPROVED_ITEMS_ONLY a learner never sees a draft, and nothing is generated on the fly
     # (a new item would be an unreviewed draft).
     approved_only = ctx.settings.approved_items_only
-    why, item_id = "", None
     if concept is None:
-        recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else 1, with_content=False,
-                               settings=ctx.settings)
+        recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else UNSEEN_SEARCH,
+                               with_content=False, settings=ctx.settings)
         if not recs:
             raise NotFoundError(f"Course '{course}' has no concepts to practise yet.")
-        if approved_only:
-            # advice picks an approved item whenever the concept has one, so its status says whether any exists.
-            recs = [r for r in recs if (r.exercise or {}).get("status") == "approved"]
-            if not recs:
-                raise NoApprovedItemsError(course)
-        concept, why = recs[0].concept, recs[0].why
-        item_id = (recs[0].exercise or {}).get("item_id")
+        options = [(r.concept, r.why, r.predicted_success) for r in recs]
     else:
-        from tutor.db.items import list_items
+        options = [(concept, "", 0.75)]
+    served = served_items(ctx, learner_id, course)
+    if concept is None:
+        # Then the rest of the course: an unseen item elsewhere beats a repeat or a wait for the model.
+        from tutor.services.progress import concepts as course_concepts
 
-        with session_scope(ctx.settings) as session:
-            items = [i for i in list_items(session, course, concept) if i.status != "rejected"]
-        if approved_only:
-            items = [i for i in items if i.status == "approved"]
-            if not items:
-                raise NoApprovedItemsError(course, concept)
-        item_id = items[0].id if items else None
-    if item_id is None:
-        item_id = _generate_item(ctx, course, concept)
+        options += [(cid, f"Every exercise on the recommended concept is done; more are being written. Meanwhile, {title}.",
+                     0.75) for title, cid in course_concepts(ctx, course) if cid not in {o[0] for o in options}]
+    choice = None  # (concept, why, item)
+    first_with_items = None
+    for name, why, success in options:
+        items = _candidates(ctx, course, name, approved_only)
+        if items and first_with_items is None:
+            first_with_items = (name, why, items)
+        unseen = [i for i in items if i.id not in served]
+        if unseen:
+            choice = (name, why, _pick(unseen, success))
+            break
+    if choice is None and approved_only and first_with_items is None:
+        raise NoApprovedItemsError(course, concept) if concept else NoApprovedItemsError(course)
+    if choice is None and not approved_only:
+        # Nothing unseen is ready (the pool is still writing, or has used up the text): write one now, for the
+        # recommended concept or, when its text gives nothing (a page of front matter), the next ones.
+        for name, why, _ in options[:ON_DEMAND_TRIES]:
+            sources = {i.payload.get("source_id") for i in _candidates(ctx, course, name, False)}
+            new_id = _generate_item(ctx, course, name, avoid=sources)
+            if new_id is not None and new_id not in served:
+                with session_scope(ctx.settings) as session:
+                    choice = (name, why, get_item(session, new_id))
+                break
+        if choice is None and first_with_items is None:
+            what = f"'{options[0][0]}'" if concept else "any recommended concept"
+            raise NotFoundError(f"No exercise could be written for {what} from this course's text; try another concept.")
+    if choice is None:
+        name, why, items = first_with_items or (options[0][0], options[0][1], _candidates(ctx, course, options[0][0], approved_only))
+        choice = (name, why, min(items, key=lambda i: served.get(i.id, -1)))  # every item seen: the longest ago
+    concept, why, record = choice
     with session_scope(ctx.settings) as session:
-        record = get_item(session, item_id)
+        session.add(Event(learner_id=learner_id, course=course, kind=SHOWN, payload={"item_id": record.id, "concept": concept}))
+    unseen_left = sum(1 for i in _candidates(ctx, course, concept, approved_only) if i.id not in served and i.id != record.id)
+    ctx.pool.top_up(course, concept, unseen_left)
+    if concept != options[0][0]:
+        ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
     item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
-                     item_id=item_id, type=item.type, question=item.question, options=list(item.options), why=why)
+                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why)
 
 
-def attempt_key(presented: Presented, answer: str) -> str:
-    from tutor.generation.text import normalise
-
-    digest = hashlib.sha256(normalise(answer).encode("utf-8")).hexdigest()[:16]
-    return f"app:{presented.presentation_id}:{digest}"
+def attempt_key(presented: Presented) -> str:
+    """One key per question shown: whatever is answered to it afterwards is recorded once."""
+    return f"app:{presented.presentation_id}"
 
 
 def _load(ctx: ServiceContext, user: User, presented: Presented | None):
@@ -174,7 +252,7 @@ def submit(ctx: ServiceContext, user: User, presented: Presented | None, answer:
     feedback = ctx.grader.grade(item, answer)
     with session_scope(ctx.settings) as session:
         result = record_attempt(session, learner_id=user.name, course=presented.course, concept=presented.concept,
-                                score=feedback.score, idempotency_key=attempt_key(presented, answer), item_id=item.id,
+                                score=feedback.score, idempotency_key=attempt_key(presented), item_id=item.id,
                                 answer=answer, hints_used=presented.hints_used,
                                 time_taken_s=round(time.monotonic() - presented.shown_at, 1))
     return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
@@ -190,7 +268,7 @@ def hint(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
 
 
 def solution(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
-    """The worked solution on request; later answers to this question count as helped."""
+    """The worked solution on request; a later answer to this question counts as aided (hints_used)."""
     from tutor.generation.feedback import solution_text
 
     item = _load(ctx, user, presented)

@@ -25,12 +25,13 @@ class ProgressView:
     predicted_score: float  # expected share correct on one question per concept
 
     def table(self) -> list[list]:
-        return [[r["title"], round(r["mastery"], 3), r["attempts"], r["correct"], r["due"] or ""] for r in self.rows]
+        return [[r["title"], round(r["mastery"], 3), r["attempts"], r["correct"], r["next_review"] or ""] for r in self.rows]
 
 
 def progress(ctx: ServiceContext, user: User, course: str, learner_id: str | None = None) -> ProgressView:
     from tutor.learners.concepts import ensure_course
     from tutor.learners.mastery import predict_correct
+    from tutor.learners.schedule import in_words
     from tutor.learners.state import load_state
 
     learner_id = learner_id or ensure_learner(user, ctx.settings)
@@ -46,7 +47,8 @@ def progress(ctx: ServiceContext, user: User, course: str, learner_id: str | Non
         st = state.get(concept)
         is_due = st.due is not None and st.due <= now
         row = {"concept": concept, "title": graph.node(concept).title or concept, "mastery": st.mastery,
-               "attempts": st.attempts, "correct": st.correct, "due": st.due.strftime("%Y-%m-%d %H:%M") if st.due else None}
+               "attempts": st.attempts, "correct": st.correct, "due": st.due.strftime("%Y-%m-%d %H:%M") if st.due else None,
+               "next_review": in_words(st.due, now) if st.due else None}
         rows.append(row)
         if is_due:
             due.append(row)

@@ -8,6 +8,10 @@ recorded against it stay attached.
 
 from __future__ import annotations
 
+import re
+import tempfile
+from pathlib import Path
+
 from tutor.services.accounts import User, require_instructor
 from tutor.services.context import ServiceContext
 from tutor.db import session_scope
@@ -16,15 +20,18 @@ from tutor.errors import InvalidInputError, NotFoundError
 MAX_PER_CONCEPT = 10
 
 
-def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None):
-    """Write up to n verified items from one concept's passages (or across the course) and save them as
-    drafts; each item comes back with its stored id. The one road for the bank, practice and `tutor quiz`."""
+def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None,
+                passages: list | None = None, generator=None):
+    """Write up to n verified items from one concept's passages (or across the course, or the `passages`
+    given) and save them as drafts; each item comes back with its stored id. The one road for the bank,
+    practice, the exercise pool (with its own `generator`, which gives way to learners) and `tutor quiz`."""
     from tutor.db.items import save_item
     from tutor.generation.exercises import course_passages
 
     everything = pool if pool is not None else course_passages(ctx.retriever, course)
-    passages = course_passages(ctx.retriever, course, concept) if concept else everything
-    batch = ctx.generator.generate(passages, n=n, pool_passages=everything)
+    if passages is None:
+        passages = course_passages(ctx.retriever, course, concept) if concept else everything
+    batch = (generator or ctx.generator).generate(passages, n=n, pool_passages=everything)
     with session_scope(ctx.settings) as session:
         for item in batch.items:
             item.id = save_item(session, course=course, concept=concept or item.concept, payload=item.model_dump(),
@@ -109,6 +116,26 @@ def export_items(ctx: ServiceContext, user: User, course: str, fmt: str) -> tupl
                      answer=r.payload.get("answer", ""), options=list(r.payload.get("options", [])), concept=r.concept,
                      explanation=r.payload.get("explanation", "")) for r in records]
     return dump(items, fmt, course), len(items)
+
+
+def safe_file_stem(course: str) -> str:
+    """A file name part made from a course id the browser sent: letters, digits, '.', '_' and '-' only,
+    never starting with a dot, so `../x` or `/etc/x` cannot leave the folder it is written in."""
+    stem = re.sub(r"\.{2,}", "_", re.sub(r"[^A-Za-z0-9._-]+", "_", course or "")).lstrip(".")[:60]
+    return stem or "course"
+
+
+def export_file(ctx: ServiceContext, user: User, course: str, fmt: str) -> tuple[Path, int]:
+    """export_items written to a file in a new temp folder (for the app's download), and the item count."""
+    from tutor.services.lms_export import SUFFIX
+
+    text, count = export_items(ctx, user, course, fmt)
+    folder = Path(tempfile.mkdtemp(prefix="tutor-bank-")).resolve()
+    path = (folder / f"{safe_file_stem(course)}-bank{SUFFIX[fmt]}").resolve()
+    if path.parent != folder:  # cannot happen with safe_file_stem; kept as the rule itself
+        raise InvalidInputError(f"Refusing to write the export outside {folder}.")
+    path.write_text(text, encoding="utf-8")
+    return path, count
 
 
 def import_items(ctx: ServiceContext, user: User, course: str, text: str, fmt: str | None = None) -> dict:

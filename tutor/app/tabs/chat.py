@@ -11,6 +11,18 @@ from tutor.app.tabs.guards import guard, guard_stream
 from tutor.errors import InvalidInputError
 
 
+def message_text(content) -> str:
+    """The text of a chat message as the Chatbot hands it back. Gradio's message format gives `content`
+    as a list of parts ({"type": "text", "text": ...}, files, components), not the string we sent it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return "\n".join(t for t in (message_text(part) for part in content) if t)
+    return ""
+
+
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, turns: gr.State) -> gr.Button:
     """The tab and its events. Returns the "Quiz me" button: the Practice tab wires it to its own outputs."""
     with gr.Tab("Chat", id="chat"):
@@ -32,7 +44,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presente
             asked = [m for m in history if m["role"] == "user"]
             if not asked:
                 raise InvalidInputError("Ask a question first; then I can explain it more simply.")
-            message = asked[-1]["content"]
+            message = message_text(asked[-1]["content"])
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         yield history, turn_ids, ""
         for shown, turn in tutoring.answer(ctx, user, course_id, message, simpler=simpler):

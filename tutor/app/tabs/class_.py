@@ -17,12 +17,12 @@ CALL_COLUMNS = ["prompt", "model", "calls", "failed", "p50_latency_s", "mean_tok
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
     """The tab (hidden until on_load finds an instructor) and its events; it loads when opened."""
     with gr.Tab("Class", id="class", visible=False) as class_tab:
-        class_btn = gr.Button("Refresh")
+        class_btn = gr.Button("Refresh", elem_id="refresh-class")
         weak_plot = gr.BarPlot(x="concept", y="mean_mastery", title="Weakest concepts (mean mastery)", y_lim=[0, 1])
         weak_table = gr.Dataframe(headers=["concept", "mean_mastery", "learners", "attempts"], interactive=False)
         stuck_table = gr.Dataframe(headers=["learner", "concept", "mastery", "attempts"], interactive=False, label="Stuck learners")
         items_table = gr.Dataframe(headers=["item", "mean_score", "attempts", "flag"], interactive=False, label="Items")
-        ratings_md = gr.Markdown()
+        ratings_md = gr.Markdown(elem_id="class-ratings")
         evals_table = gr.Dataframe(headers=analytics.EVAL_COLUMNS, interactive=False, label="Latest eval run of each suite (tutor eval run)")
         calls_table = gr.Dataframe(headers=CALL_COLUMNS, interactive=False, label="Model calls by prompt version")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from tutor.services import progress
+from tutor.services import concept_map, progress
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
@@ -22,17 +22,19 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
         mastery_table = gr.Dataframe(headers=["concept", "mastery", "attempts", "correct", "next review"],
                                      interactive=False, elem_id="mastery-table")
         summary_md = gr.Markdown(elem_id="progress-summary")
+        learner_map = gr.HTML(elem_id="learner-map", label="Where you stand")
         recs_md = gr.Markdown(elem_id="recommendations")
         shown_recs = gr.State([])  # the recommendations on screen (server-side), for thumbs up/down
         with gr.Row():
             rec_pick = gr.Dropdown(label="Rate a recommendation", choices=[], elem_id="rec-pick")
-            rec_up = gr.Button("👍", elem_id="rec-up")
-            rec_down = gr.Button("👎", elem_id="rec-down")
+            # Words, not emoji: a machine without an emoji font draws those as empty boxes.
+            rec_up = gr.Button("Helpful", elem_id="rec-up")
+            rec_down = gr.Button("Not helpful", elem_id="rec-down")
         rec_result = gr.Markdown(elem_id="rec-result")
         with gr.Row():
             goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
             path_btn = gr.Button("Path to goal", elem_id="path")
-        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False)
+        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False, elem_id="path-table")
 
     @guard
     def load_progress(course_id, learner_id, request: gr.Request):
@@ -50,9 +52,11 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
             recs = "**Recommended next**\n\n" + "\n".join(f"1. **{r['title']}** ({r['kind']}) — {r['why']}" for r in items)
         goals = progress.concepts(ctx, course_id)
         picks = gr.update(choices=[(r["title"], i) for i, r in enumerate(items)], value=None)
-        return frame, view.table(), summary, recs, gr.update(choices=goals), items, picks
+        picture = concept_map.svg(ctx, course_id, concept_map.learner_mastery(ctx, view.learner_id, course_id), who=view.learner_id)
+        return frame, view.table(), summary, recs, gr.update(choices=goals), items, picks, picture
 
-    progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal, shown_recs, rec_pick]
+    # The map goes last: API clients read the outputs by position.
+    progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal, shown_recs, rec_pick, learner_map]
     refresh_btn.click(load_progress, [course, learner_box], progress_outputs)
     progress_tab.select(load_progress, [course, learner_box], progress_outputs)
 

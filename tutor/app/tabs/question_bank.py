@@ -3,15 +3,12 @@ export and import."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 import pandas as pd
 
-from tutor.services import question_bank
+from tutor.services import progress, question_bank
+from tutor.services.accounts import require_instructor
 from tutor.services.context import ServiceContext
-from tutor.services.lms_export import SUFFIX
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 
@@ -22,19 +19,22 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
     """The tab (hidden until on_load finds an instructor) and its events; it lists the bank when opened."""
     with gr.Tab("Question bank", id="bank", visible=False) as bank_tab:
         with gr.Row():
-            bank_n = gr.Number(label="Items per concept", value=2, precision=0, minimum=1, maximum=question_bank.MAX_PER_CONCEPT)
-            bank_gen = gr.Button("Generate", variant="primary")
-            bank_filter = gr.Dropdown(label="Show", choices=["all", "draft", "approved", "rejected"], value="all")
+            pool_md = gr.Markdown(elem_id="pool-status")
+            pool_btn = gr.Button("Refresh pool status", elem_id="pool-refresh", scale=0)
+        with gr.Row():
+            bank_n = gr.Number(label="Items per concept", value=2, precision=0, minimum=1, maximum=question_bank.MAX_PER_CONCEPT, elem_id="bank-n")
+            bank_gen = gr.Button("Generate", variant="primary", elem_id="bank-generate")
+            bank_filter = gr.Dropdown(label="Show", choices=["all", "draft", "approved", "rejected"], value="all", elem_id="bank-filter")
         bank_table = gr.Dataframe(headers=BANK_COLUMNS, interactive=False, elem_id="bank-table")
-        bank_id = gr.Textbox(label="Item id (click a row)")
-        bank_q = gr.Textbox(label="Question", lines=2)
+        bank_id = gr.Textbox(label="Item id (click a row)", elem_id="bank-id")
+        bank_q = gr.Textbox(label="Question", lines=2, elem_id="bank-q")
         bank_a = gr.Textbox(label="Answer")
         bank_opts = gr.Textbox(label="Options (one per line, multiple choice only)", lines=4)
         with gr.Row():
-            approve_btn = gr.Button("Approve")
-            reject_btn = gr.Button("Reject")
-            save_btn = gr.Button("Save edit")
-        bank_result = gr.Markdown()
+            approve_btn = gr.Button("Approve", elem_id="bank-approve")
+            reject_btn = gr.Button("Reject", elem_id="bank-reject")
+            save_btn = gr.Button("Save edit", elem_id="bank-save")
+        bank_result = gr.Markdown(elem_id="bank-result")
         with gr.Row():  # LMS exchange: approved items out, Moodle XML / GIFT files in (as drafts)
             lms_format = gr.Radio(label="LMS format", choices=["moodle", "gift"], value="moodle", elem_id="lms-format")
             export_btn = gr.Button("Export approved", elem_id="bank-export")
@@ -86,9 +86,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
 
     @guard
     def bank_export(course_id, fmt, request: gr.Request):
-        text, count = question_bank.export_items(ctx, user_of(request), course_id, fmt)
-        path = Path(tempfile.mkdtemp(prefix="tutor-bank-")) / f"{course_id}-bank{SUFFIX[fmt]}"
-        path.write_text(text, encoding="utf-8")
+        path, count = question_bank.export_file(ctx, user_of(request), course_id, fmt)  # a safe name inside a new temp folder
         return f"Exported {count} approved item(s) as {fmt}.", str(path)
 
     export_btn.click(bank_export, [course, lms_format], [bank_result, export_file])
@@ -105,5 +103,15 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
                 None)
 
     import_file.upload(bank_import, [course, import_file, bank_filter], [bank_result, bank_table, import_file])
+    @guard
+    def pool_status(course_id, request: gr.Request):
+        require_instructor(user_of(request), "see the exercise pool")
+        if not course_id:
+            return "Choose a course to see its exercise pool."
+        titles = {cid: title for title, cid in progress.concepts(ctx, course_id)}
+        return ctx.pool.status_markdown(course_id, titles)
+
     bank_tab.select(bank_rows, [course, bank_filter], [bank_table])
+    bank_tab.select(pool_status, [course], [pool_md])
+    pool_btn.click(pool_status, [course], [pool_md])
     return bank_tab

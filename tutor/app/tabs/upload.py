@@ -39,13 +39,15 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, course_c
             rm_source = gr.Dropdown(label="File of the selected course", choices=[], elem_id="rm-source")
             rm_file_btn = gr.Button("Remove file", elem_id="rm-file")
             rm_course_btn = gr.Button("Remove whole course", variant="stop", elem_id="rm-course")
-        rm_result = gr.Markdown()
+        rm_result = gr.Markdown(elem_id="rm-result")
 
     @guard
     def do_upload(course_id, title, files, request: gr.Request, bar=gr.Progress()):
         paths = [(f if isinstance(f, str) else f.name) for f in (files or [])]
         pairs = [(p, os.path.basename(getattr(f, "orig_name", None) or p)) for p, f in zip(paths, files or [])]
         result = authoring.upload(ctx, user_of(request), course_id, pairs, title, progress=lambda x, text: bar(x, desc=text))
+        if result.loaded:
+            ctx.pool.fill(result.course)  # write the new concepts' exercises before a learner asks
         choices = course_choices()
         return result.summary(), course_rows(ctx), gr.update(choices=choices, value=result.course), None
 
@@ -62,6 +64,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, course_c
     @guard
     def remove_course(course_id, request: gr.Request):
         message = authoring.remove(ctx, user_of(request), course_id)
+        ctx.pool.forget(course_id)
         choices = course_choices()
         return message, course_rows(ctx), gr.update(choices=choices, value=choices[0] if choices else None)
 

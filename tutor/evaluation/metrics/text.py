@@ -1,7 +1,7 @@
 """Text metrics for explanations: grounding, citation precision, reference coverage, readability, length.
 
 Grounding is lexical, with the threshold stated: a sentence is supported when at least SUPPORT (50%) of
-its content words (stop words removed, crude stemming) occur in one of the passages it cites. A sentence
+its content words (stop words removed, stemmed: the shared tokenizer in tutor.retrieval.tokens) occur in one of the passages it cites. A sentence
 that cites nothing is unsupported. Lexical support rewards quoting and misses paraphrase; that suits
 this tutor, whose answers are meant to stay close to the course text.
 
@@ -18,7 +18,8 @@ import re
 from typing import Mapping, Sequence
 
 from tutor.evaluation.metrics import Score, share
-from tutor.generation.text import answer_sentences, content_tokens, lexical_support
+from tutor.generation.text import answer_sentences, lexical_support
+from tutor.retrieval.tokens import content_tokens
 
 SUPPORT = 0.5
 COVERAGE = 0.5
