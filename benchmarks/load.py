@@ -3,6 +3,10 @@
     python benchmarks/load.py [--json] [--learners 20] [--duration 60] [--chapters 3] [--url URL --home DIR]
     python benchmarks/load.py --matrix [--json] [--learners 50] [--duration 60]
 
+`--endpoint` serves the chat through an OpenAI-compatible endpoint (a slow scripted one from
+tutor.devservices, `--endpoint-seconds` per answer) and reports how many chat requests the endpoint had in
+flight at once, beside the one at a time the app allowed when it locked every backend.
+
 `--matrix` runs the issue 7 configurations one after the other, each on a fresh stack: one process on the
 default stack (SQLite + on-disk Chroma), one process and two processes over a throw-away PostgreSQL (Debian's
 package, started here on 127.0.0.1) and a `chroma run` server; learners are spread over the processes
@@ -49,7 +53,7 @@ def prepare(home: Path, learners: int, chapters: int, env: dict | None = None) -
 
     get_settings.cache_clear()
     settings = get_settings()
-    from tutor.app.accounts import add_user
+    from tutor.services.accounts import add_user
     from tutor.retrieval.embeddings import get_embedder
     from tutor.retrieval.ingest import ingest
     from tutor.retrieval.store import open_store
@@ -231,6 +235,23 @@ def run_configuration(processes: int, stack: str, learners: int, duration: float
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def max_in_flight(spans: list[tuple[float, float]]) -> int:
+    """The most (start, end) spans open at one moment."""
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    most = current = 0
+    for _, step in events:
+        current += step
+        most = max(most, current)
+    return most
+
+
+def endpoint_figures(spans: list[tuple[float, float]]) -> dict:
+    """How the chat requests met at the endpoint; the baseline is the old process-wide lock: 1 in flight."""
+    overlapping = sum(any(a[0] < b[1] and b[0] < a[1] for b in spans if b is not a) for a in spans)
+    return {"requests": len(spans), "max_in_flight": max_in_flight(spans), "baseline_max_in_flight": 1,
+            "overlapping_share": round(overlapping / len(spans), 3) if spans else 0.0}
+
+
 def print_result(result: dict) -> None:
     print(f"{result['learners']} learners, {result.get('processes', 1)} process(es), {result.get('stack', '')}, "
           f"{result['duration_s']} s on TUTOR_LLM={result['llm']}")
@@ -242,6 +263,10 @@ def print_result(result: dict) -> None:
         print(f"  p95 {kind:<14} {p95} ms")
     for error in result["first_errors"]:
         print(f"  error: {error}")
+    if "endpoint" in result:
+        e = result["endpoint"]
+        print(f"endpoint: {e['requests']} model requests, at most {e['max_in_flight']} in flight at once "
+              f"(baseline, every backend locked: {e['baseline_max_in_flight']}); {e['overlapping_share']:.0%} overlapped another")
 
 
 def main() -> None:
@@ -255,6 +280,8 @@ def main() -> None:
     parser.add_argument("--matrix", action="store_true", help="1 process on sqlite, then 1 and 2 processes on postgres")
     parser.add_argument("--url", help="an already running server (its accounts must be learner00.. with the script's password)")
     parser.add_argument("--home", type=Path, help="that server's TUTOR_HOME, to count stored attempts")
+    parser.add_argument("--endpoint", action="store_true", help="chat through a slow OpenAI-compatible endpoint; report overlap")
+    parser.add_argument("--endpoint-seconds", type=float, default=2.0, help="how long the endpoint takes per answer")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -266,6 +293,12 @@ def main() -> None:
         if not args.home:
             raise SystemExit("--url needs --home (to count the stored attempts)")
         results = [run_load([args.url], lambda: stored_attempts(args.home), learners, args.duration)[0]]
+    elif args.endpoint:
+        reply = "A break statement ends the loop at once [1]."
+        with devservices.slow_chat_server(reply, seconds=args.endpoint_seconds) as server:
+            os.environ.update(TUTOR_LLM="openai", TUTOR_LLM_BASE_URL=server.url, TUTOR_LLM_MODEL="slow")
+            results = [run_configuration(args.processes, args.stack, learners, args.duration, args.chapters)]
+            results[0]["endpoint"] = endpoint_figures(server.requests)
     elif args.matrix:
         results = [run_configuration(p, stack, learners, args.duration, args.chapters)
                    for p, stack in ((1, "sqlite"), (1, "postgres"), (2, "postgres"))]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tutor.llm.registry import BACKEND_NAMES, check_backend
 
 
 class Settings(BaseSettings):
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts; larger ones are skipped with a message.")
 
     # LLM (issue: the LLM layer)
-    llm: Literal["local", "openai", "fake"] = Field("local", description="Which chat model backend to use.")
+    llm: str = Field("local", description=f"Which chat model backend to use: {', '.join(BACKEND_NAMES)} (tutor.llm.registry).")
     llm_local_model: str = Field(
         "qwen2.5-coder-0.5b",
         description="The embedded model by short name (tutor/llm/catalogue.py): qwen2.5-coder-0.5b, qwen2.5-coder-1.5b or smollm2-135m.",
@@ -49,14 +49,52 @@ class Settings(BaseSettings):
     session_hours: float = Field(12.0, gt=0, description="A signed-in session ends this many hours after the user's latest sign-in.")
     login_max_failures: int = Field(5, ge=1, description="Failed sign-ins allowed per user name within login_window_minutes.")
     login_window_minutes: float = Field(5.0, gt=0, description="The window over which failed sign-ins are counted.")
+    login_max_failures_per_client: int = Field(20, ge=1, description="Failed sign-ins allowed per client address (any names) within the window.")
+    login_unknown_name_cap: int = Field(30, ge=0, description="Sign-ins with unknown names hashed per window (all clients); beyond it they are refused without the argon2 cost.")
+
+    # Web (issue 14): what the served app accepts from browsers and proxies.
+    allowed_hosts: str = Field("", description="Comma-separated Host names the app answers besides 127.0.0.1/localhost (e.g. tutor.example.org, *.example.org).")
+    allowed_origins: str = Field("", description="Comma-separated origins (https://tutor.example.org) allowed cross-origin besides the page's own; never '*'.")
+    trusted_proxies: str = Field("", description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto are believed (e.g. 127.0.0.1 behind nginx on the same host).")
+    max_upload_mb: float = Field(100.0, gt=0, description="Largest request to /gradio_api/upload (all files of one upload), refused before it is read.")
+    max_request_kb: float = Field(1024.0, gt=0, description="Largest body of any other request, refused before it is read.")
+    upload_cache_mb: float = Field(500.0, gt=0, description="Gradio's upload cache (home/uploads) is cut back to this size, oldest files first.")
+    upload_cache_hours: float = Field(6.0, gt=0, description="Uploaded files older than this are removed from the cache.")
+    class_min_group: int = Field(5, ge=2, description="Class statistics shown to learners need at least this many learners in each group.")
 
     # App (issue 5)
     approved_items_only: bool = Field(False, description="Practice serves only items an instructor approved (no drafts, no new ones).")
+    pool_per_concept: int = Field(4, ge=0, le=50, description="Exercises the app writes ahead for each concept, in the background (0: none).")
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return check_backend(value)
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @staticmethod
+    def _names(value: str) -> list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return self._names(self.allowed_hosts)
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [o.rstrip("/") for o in self._names(self.allowed_origins)]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return self._names(self.trusted_proxies)
+
+    @property
+    def upload_cache_dir(self) -> Path:
+        return self.home / "uploads"
 
     @property
     def chroma_path(self) -> Path:

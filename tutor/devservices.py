@@ -1,5 +1,6 @@
-"""Throw-away local services for tests and benchmarks: a PostgreSQL cluster, a `chroma run` server and an
-OpenAI-compatible model server (llama-cpp-python's own, serving a GGUF file).
+"""Throw-away local services for tests and benchmarks: a PostgreSQL cluster, a `chroma run` server, an
+OpenAI-compatible model server (llama-cpp-python's own, serving a GGUF file) and a slow scripted one
+(`slow_chat_server`, stdlib only: it shows whether requests to an endpoint overlap).
 
 Both listen on 127.0.0.1 on a free port, keep their data in a temp folder and are stopped by their pid
 when the `with` block ends, whatever happened inside it. A service that does not start raises
@@ -21,6 +22,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -201,3 +204,68 @@ def postgres(start_timeout: float = 180.0, settings: dict[str, str] | None = Non
         # The pid file exists from the moment the server runs, also when pg_ctl timed out waiting for it.
         _stop_postgres(data)
         shutil.rmtree(root, ignore_errors=True)
+
+
+class SlowChatServer:
+    """What `slow_chat_server` yields: its base URL and, per request, when it arrived and when it was answered."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.requests: list[tuple[float, float]] = []  # (start, end), time.monotonic()
+
+
+@contextmanager
+def slow_chat_server(reply: str, seconds: float = 1.0) -> Iterator[SlowChatServer]:
+    """A tiny OpenAI-compatible chat server on 127.0.0.1 that takes `seconds` to answer every request with
+    `reply` (streamed word by word when asked to stream). Threaded, like a real server, so concurrent
+    requests are answered concurrently unless the client serialises them."""
+    import http.server
+
+    words = reply.split(" ")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            started = time.monotonic()
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            base = {"id": "slow", "created": int(time.time()), "model": body.get("model", "slow")}
+            try:
+                if body.get("stream"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for i, word in enumerate(words):
+                        time.sleep(seconds / len(words))
+                        piece = word if i == len(words) - 1 else word + " "
+                        chunk = base | {"object": "chat.completion.chunk",
+                                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                else:
+                    time.sleep(seconds)
+                    answer = base | {"object": "chat.completion",
+                                     "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                                     "usage": {"prompt_tokens": 10, "completion_tokens": len(words), "total_tokens": 10 + len(words)}}
+                    data = json.dumps(answer).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+            except OSError:  # the client went away
+                pass
+            server_state.requests.append((started, time.monotonic()))
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    server_state = SlowChatServer(f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

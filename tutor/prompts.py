@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.errors import PromptError
-from tutor.llm.base import Message
+from tutor.llm.base import Message, PromptMessages
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 _ROLE_LINE = re.compile(r"^<<(system|user|assistant)>>\s*$", re.MULTILINE)
@@ -105,13 +105,14 @@ class Prompt(BaseModel):
                 f"prompt {self.id} v{self.version}: missing variables {sorted(missing)}, unknown variables {sorted(unknown)}."
             )
 
-    def render(self, **values) -> list[Message]:
-        """Chat messages, one per role block, each rendered separately."""
+    def render(self, **values) -> PromptMessages:
+        """Chat messages, one per role block, each rendered separately, naming this prompt and version."""
         self._check_arguments(values)
         parts = self._parts()
         if parts[0][0] is None:
             raise PromptError(f"{self.path}: a chat prompt needs role markers such as <<system>> and <<user>>.")
-        return [Message(role=role, content=self._render(source, values)) for role, source in parts]
+        return PromptMessages([Message(role=role, content=self._render(source, values)) for role, source in parts],
+                              prompt_id=self.id, prompt_version=self.version)
 
     def render_text(self, **values) -> str:
         """The whole template as one text (for templates without role markers)."""

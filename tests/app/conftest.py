@@ -14,17 +14,17 @@ from tutor.config import get_settings
 def ctx(tutor_home, monkeypatch, embedder):
     monkeypatch.setenv("TUTOR_LLM", "fake")
     get_settings.cache_clear()
-    from tutor.app.context import AppContext
+    from tutor.services.context import ServiceContext
     from tutor.retrieval.retriever import Retriever
 
-    context = AppContext(get_settings())
+    context = ServiceContext(get_settings())
     context.__dict__["retriever"] = Retriever(context.settings, embedder=embedder)  # share the session's model
     return context
 
 
 @pytest.fixture
 def users(ctx):
-    from tutor.app.accounts import add_user
+    from tutor.services.accounts import add_user
 
     return {
         "teacher": add_user("teacher", "teacher-pass-1", ["instructor"], settings=ctx.settings),
@@ -36,7 +36,7 @@ def users(ctx):
 @pytest.fixture
 def course(ctx, users, demo_course, tmp_path):
     """Chapters 07 (loops) and 09 (functions) uploaded as the instructor would, under their own names."""
-    from tutor.app import courses
+    from tutor.services import authoring
 
     files = []
     for name in ("07-loops.md", "09-functions.md"):
@@ -44,6 +44,6 @@ def course(ctx, users, demo_course, tmp_path):
         upload.parent.mkdir(exist_ok=True)
         shutil.copy(demo_course / name, upload)
         files.append((str(upload), name))
-    result = courses.upload(ctx, users["teacher"], "py", files, title="Python")
+    result = authoring.upload(ctx, users["teacher"], "py", files, title="Python")
     assert not result.errors, result.errors
     return "py"

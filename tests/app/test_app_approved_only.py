@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.app import bank, practice
+from tutor.services import practice, question_bank
 from tutor.config import Settings, get_settings
 from tutor.errors import NoApprovedItemsError
 
@@ -25,28 +25,28 @@ def _only_approved(ctx):
 def test_off_practice_serves_a_draft(ctx, users, course):
     assert not ctx.settings.approved_items_only
     shown = practice.next_exercise(ctx, users["ada"], course)
-    statuses = {r["id"]: r["status"] for r in bank.items(ctx, users["teacher"], course)}
+    statuses = {r["id"]: r["status"] for r in question_bank.items(ctx, users["teacher"], course)}
     assert statuses[shown.item_id] == "draft"  # written on the fly, not reviewed
 
 
 def test_on_with_no_approved_item_refuses_and_generates_nothing(ctx, users, course):
-    bank.generate(ctx, users["teacher"], course, n=1)
-    before = bank.items(ctx, users["teacher"], course)
+    question_bank.generate(ctx, users["teacher"], course, n=1)
+    before = question_bank.items(ctx, users["teacher"], course)
     _only_approved(ctx)
     with pytest.raises(NoApprovedItemsError, match="Question bank"):
         practice.next_exercise(ctx, users["ada"], course)
-    assert bank.items(ctx, users["teacher"], course) == before
+    assert question_bank.items(ctx, users["teacher"], course) == before
 
 
 def test_on_serves_only_the_approved_item_of_any_recommended_concept(ctx, users, course):
     teacher = users["teacher"]
-    bank.generate(ctx, teacher, course, n=2)
-    rows = bank.items(ctx, teacher, course)
+    question_bank.generate(ctx, teacher, course, n=2)
+    rows = question_bank.items(ctx, teacher, course)
     concepts = sorted({r["concept"] for r in rows})
     assert len(concepts) == 2
     # Approve one item of one concept only: every other item of both concepts stays a draft.
     chosen = next(r for r in rows if r["concept"] == concepts[-1])
-    bank.set_status(ctx, teacher, chosen["id"], "approved")
+    question_bank.set_status(ctx, teacher, chosen["id"], "approved")
     _only_approved(ctx)
     for _ in range(3):
         shown = practice.next_exercise(ctx, users["ada"], course)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.app import community, progress
-from tutor.app.accounts import User
+from tutor.services import community, progress
+from tutor.services.accounts import User
 from tutor.db import session_scope
 from tutor.db.models import Learner, MasteryState
 from tutor.errors import CommunityOptInError
@@ -82,10 +82,34 @@ def test_suggestions_are_complementary_both_ways_and_show_display_names_only(ctx
 def test_topics_are_the_hardest_concepts_of_the_class_and_name_no_one(ctx, users, course, concepts):
     a, b = concepts
     ada = _learner(ctx, "ada", "Ada", {a: 0.9, b: 0.3})
-    _learner(ctx, "bob", "Bob", {a: 0.8, b: 0.2})
-    assert community.topics(ctx, ada, course) == []  # two learners: an average would describe them
-    _learner(ctx, "cat", "Cat", {a: 0.7, b: 0.4}, attempts=5, correct=1)
+    others = [("bob", {a: 0.8, b: 0.2}), ("cat", {a: 0.7, b: 0.4}), ("dan", {a: 0.75, b: 0.33}), ("eve", {a: 0.85, b: 0.27})]
+    for name, mastery in others:
+        _learner(ctx, name, name.title(), mastery)
+    # Ada plus four others: an average over the four, minus nothing of hers, would still come close to
+    # describing them; the default minimum is five OTHER learners.
+    assert community.topics(ctx, ada, course) == []
+    _learner(ctx, "fay", "Fay", {a: 0.8, b: 0.3}, attempts=5, correct=1)
     found = community.topics(ctx, ada, course)
     assert [t["concept"] for t in found] == [b, a]  # lowest mean mastery first
-    assert found[0]["mean_mastery"] == pytest.approx(0.3, abs=0.01)
-    assert not any(name in str(found) for name in ("ada", "Ada", "bob", "Bob", "cat", "Cat"))
+    assert found[0]["mean_mastery"] == 0.3  # mean of the five others (0.3), in steps of 0.1
+    assert not any(name in str(found) for name in ("ada", "Ada", "bob", "Bob", "cat", "Cat", "fay", "Fay"))
+
+
+def test_a_learner_cannot_infer_classmates_from_the_class_figures(ctx, users, course, concepts):
+    """Her own numbers are not in what she sees (nothing to subtract), and one classmate's change moves a
+    shown figure by at most one published step."""
+    a, b = concepts
+    ada = _learner(ctx, "ada", "Ada", {a: 0.1, b: 0.1})
+    for name in ("bob", "cat", "dan", "eve", "fay"):
+        _learner(ctx, name, name.title(), {a: 0.6, b: 0.6})
+    before = community.topics(ctx, ada, course)
+    _learner(ctx, "ada", "Ada", {a: 0.99, b: 0.99})  # her own mastery changes: the figures she sees do not
+    assert community.topics(ctx, ada, course) == before
+    assert all(round(t["mean_mastery"] * 10, 6).is_integer() and round(t["missed"] * 10, 6).is_integer() for t in before)
+    _learner(ctx, "bob", "Bob", {a: 0.65, b: 0.65})  # a classmate's small change is not visible at all
+    assert community.topics(ctx, ada, course) == before
+    # Below the minimum group (a smaller class), nothing is shown at all.
+    small = ctx.settings.model_copy(update={"class_min_group": 6})
+    ctx_small = type(ctx)(small)
+    ctx_small.__dict__["retriever"] = ctx.retriever
+    assert community.topics(ctx_small, ada, course) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from tutor.app import concept_map, courses, progress
+from tutor.services import authoring, concept_map, progress
 
 
 def _ids(ctx, course):
@@ -16,12 +16,12 @@ def test_removed_file_concepts_leave_the_map_and_come_back(ctx, users, course, d
     teacher = users["teacher"]
     assert _ids(ctx, course) == ["loops", "functions"]
     concept_map.add_prerequisite(ctx, teacher, course, "functions", "loops")
-    courses.remove(ctx, teacher, course, "07-loops.md")
+    authoring.remove(ctx, teacher, course, "07-loops.md")
     assert _ids(ctx, course) == ["functions"]
     assert "loops" not in concept_map.svg(ctx, course)
     again = tmp_path / "again.md"
     shutil.copy(demo_course / "07-loops.md", again)
-    courses.upload(ctx, teacher, course, [(str(again), "07-loops.md")])
+    authoring.upload(ctx, teacher, course, [(str(again), "07-loops.md")])
     assert sorted(_ids(ctx, course)) == ["functions", "loops"]
     from tutor.db import session_scope
     from tutor.learners.concepts import load_graph

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tutor.app import evals_view
+from tutor.services import analytics
 from tutor.errors import PermissionDeniedError
 from tutor.evaluation.results import runs_dir
 
@@ -26,7 +26,7 @@ def test_instructor_sees_the_newest_run_of_each_suite(ctx, users):
     home = ctx.settings.home
     write_run(home, "retrieval", "retrieval-20261101-000000-000-smollm2-v2", "2026-11-01T00:00:00", 0.80, ["hit@5"])
     write_run(home, "retrieval", "retrieval-20261120-000000-000-smollm2-v2", "2026-11-20T00:00:00", 0.97, [])
-    (row,) = evals_view.latest_runs(ctx, users["teacher"])
+    (row,) = analytics.latest_runs(ctx, users["teacher"])
     assert row["run"] == "retrieval-20261120-000000-000-smollm2-v2"
     assert row["metrics"] == "hit@5 0.970" and row["below threshold"] == "none"
     assert row["prompt"] == "explain v2" and row["model"] == "smollm2"
@@ -34,4 +34,4 @@ def test_instructor_sees_the_newest_run_of_each_suite(ctx, users):
 
 def test_learners_may_not_see_eval_results(ctx, users):
     with pytest.raises(PermissionDeniedError):
-        evals_view.latest_runs(ctx, users["ada"])
+        analytics.latest_runs(ctx, users["ada"])

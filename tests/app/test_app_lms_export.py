@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tutor.app import bank
-from tutor.app.lms_export import FORMATS, LmsItem, dump, gift_escape, load
+from tutor.services import question_bank
+from tutor.services.lms_export import FORMATS, LmsItem, dump, gift_escape, load
 from tutor.errors import LmsFormatError, PermissionDeniedError
 
 TRICKY = [
@@ -59,11 +59,11 @@ def test_broken_moodle_xml_is_one_readable_error():
 
 
 def _approved_bank(ctx, teacher, course):
-    counts = bank.generate(ctx, teacher, course, n=2)
-    rows = bank.items(ctx, teacher, course)
+    counts = question_bank.generate(ctx, teacher, course, n=2)
+    rows = question_bank.items(ctx, teacher, course)
     assert sum(counts.values()) == len(rows) >= 2
     for row in rows[:-1]:  # leave one draft: it must not be exported
-        bank.set_status(ctx, teacher, row["id"], "approved")
+        question_bank.set_status(ctx, teacher, row["id"], "approved")
     return rows[:-1], rows[-1]
 
 
@@ -71,11 +71,11 @@ def _approved_bank(ctx, teacher, course):
 def test_export_holds_only_approved_items_and_imports_back_into_another_course(ctx, users, course, fmt):
     teacher = users["teacher"]
     approved, draft = _approved_bank(ctx, teacher, course)
-    text, count = bank.export_items(ctx, teacher, course, fmt)
+    text, count = question_bank.export_items(ctx, teacher, course, fmt)
     assert count == len(approved)
-    result = bank.import_items(ctx, teacher, "py-copy", text)
+    result = question_bank.import_items(ctx, teacher, "py-copy", text)
     assert result == {"imported": len(approved), "skipped": []}
-    copied = bank.items(ctx, teacher, "py-copy")
+    copied = question_bank.items(ctx, teacher, "py-copy")
     key = lambda r: (r["concept"], r["type"], r["question"], r["answer"], tuple(r["options"]))  # noqa: E731
     assert sorted(map(key, copied)) == sorted(map(key, approved))
     assert key(draft) not in set(map(key, copied))  # the draft stayed home
@@ -85,17 +85,17 @@ def test_export_holds_only_approved_items_and_imports_back_into_another_course(c
 
 def test_learners_may_not_export_or_import(ctx, users, course):
     with pytest.raises(PermissionDeniedError):
-        bank.export_items(ctx, users["ada"], course, "gift")
+        question_bank.export_items(ctx, users["ada"], course, "gift")
     with pytest.raises(PermissionDeniedError):
-        bank.import_items(ctx, users["ada"], course, dump(TRICKY, "gift", course))
+        question_bank.import_items(ctx, users["ada"], course, dump(TRICKY, "gift", course))
 
 
 def test_import_keeps_the_review_status_of_an_item_already_in_the_bank(ctx, users, course):
     teacher = users["teacher"]
     approved, _ = _approved_bank(ctx, teacher, course)
-    text, _ = bank.export_items(ctx, teacher, course, "moodle")
-    bank.import_items(ctx, teacher, course, text)
-    statuses = {r["id"]: r["status"] for r in bank.items(ctx, teacher, course)}
+    text, _ = question_bank.export_items(ctx, teacher, course, "moodle")
+    question_bank.import_items(ctx, teacher, course, text)
+    statuses = {r["id"]: r["status"] for r in question_bank.items(ctx, teacher, course)}
     assert all(statuses[r["id"]] == "approved" for r in approved)
 
 
@@ -111,4 +111,4 @@ def test_cli_export_then_import(ctx, users, course, tmp_path):
     imported = runner.invoke(app, ["bank", "import", str(out), "--course", "py2"])
     assert imported.exit_code == 0, imported.output
     assert "Imported" in imported.output
-    assert len(bank.items(ctx, users["teacher"], "py2")) == len(bank.items(ctx, users["teacher"], course, "approved"))
+    assert len(question_bank.items(ctx, users["teacher"], "py2")) == len(question_bank.items(ctx, users["teacher"], course, "approved"))

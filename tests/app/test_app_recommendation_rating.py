@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tutor.app import progress
+from tutor.services import progress
 from tutor.db import session_scope
 from tutor.db.models import Feedback
 from tutor.errors import PermissionDeniedError, TutorError

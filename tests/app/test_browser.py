@@ -1,8 +1,8 @@
 """End to end in a real browser: Debian's chromium driven by Playwright against `tutor serve`.
 
 An instructor signs in and uploads a Markdown file and a PDF; a learner asks a question and sees a
-citation from the uploaded file, takes a quiz, answers wrongly then rightly, and sees mastery change
-on Progress; a second learner cannot see the first's data. Screenshots of each step are saved in a
+citation from the uploaded file, takes a quiz, answers wrongly then rightly (the retry is graded but only the first answer counts), and sees
+mastery change on Progress; a second learner cannot see the first's data, then signs out. Screenshots of each step are saved in a
 folder the test prints (TUTOR_E2E_SCREENSHOTS, default a temp folder). Fake LLM: the test is about
 the app, and the fake keeps it fast and deterministic; retrieval and the learner model are real.
 """
@@ -172,13 +172,14 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         ada.screenshot(path=shots / "05-learner-wrong-answer.png", full_page=True)
         _answer(ada, item, right)
         expect(feedback).to_contain_text("Correct", timeout=WAIT_MS)
+        expect(feedback).to_contain_text("only your first answer")  # a retry is graded, not counted again
         ada.screenshot(path=shots / "06-learner-right-answer.png", full_page=True)
 
         # -- progress shows the change
         ada.get_by_role("tab", name="Progress").click()
         title = re.escape(item["concept_title"])
-        # two attempts, one correct, on the quizzed concept (columns: concept, mastery, attempts, correct, next review)
-        expect(table).to_contain_text(re.compile(rf"{title}\s+[0-9.]+\s+2\s+1\s"), timeout=WAIT_MS)
+        # one attempt (the first answer to the question shown), not correct (columns: concept, mastery, attempts, correct, next review)
+        expect(table).to_contain_text(re.compile(rf"{title}\s+[0-9.]+\s+1\s+0\s"), timeout=WAIT_MS)
         mastery = lambda text: float(re.search(rf"{title}\s+([0-9.]+)", text).group(1))  # noqa: E731
         assert mastery(table.inner_text()) != mastery(before)
         ada.screenshot(path=shots / "07-learner-progress.png", full_page=True)
@@ -194,4 +195,11 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         expect(bob.get_by_text("a learner sees only their own data").first).to_be_visible(timeout=WAIT_MS)
         expect(bob.locator("#progress-summary")).not_to_contain_text("ada")
         bob.screenshot(path=shots / "08-second-learner-refused.png", full_page=True)
+
+        # -- sign out: back to the sign-in page, and the page is not served without signing in again
+        bob.locator("#sign-out").click()
+        bob.get_by_label("username").wait_for(timeout=WAIT_MS)
+        bob.goto(server)
+        expect(bob.get_by_role("button", name="Login")).to_be_visible(timeout=WAIT_MS)
+        bob.screenshot(path=shots / "09-signed-out.png", full_page=True)
         browser.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tutor.app import accounts, server
+from tutor.app import server
+from tutor.services import accounts
 from tutor.errors import UnsafeBindError
 
 

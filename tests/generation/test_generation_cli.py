@@ -35,7 +35,7 @@ def test_quiz_then_grade_then_explain(course_home, monkeypatch):
 
 def test_explain_a_questions_file_answers_each_line_in_order(course_home, monkeypatch, tmp_path):
     # A fake model that answers the loop question with a course fact and everything else with nonsense.
-    from tutor.llm import base
+    from tutor.llm import registry
     from tutor.llm.fake import FakeChatModel
 
     def reply(messages):
@@ -43,7 +43,7 @@ def test_explain_a_questions_file_answers_each_line_in_order(course_home, monkey
         return "Use break to exit the loop immediately." if "stop a loop" in asked else "Bananas are yellow."
 
     fake = FakeChatModel(default=reply)
-    monkeypatch.setattr(base, "get_chat_model", lambda settings=None: fake)
+    monkeypatch.setattr(registry, "get_chat_model", lambda settings=None: fake)
     questions = tmp_path / "questions.txt"
     questions.write_text("How do I stop a loop early?\n\nWhat is the capital of France?\nWhat does continue do in a loop?\n")
     out = CliRunner().invoke(app, ["explain", "--course", "intro-python", "--questions-file", str(questions), "--json"])

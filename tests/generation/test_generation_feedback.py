@@ -82,3 +82,17 @@ def test_real_model_grades_free_text(local_model, embedder):
     right = grader.grade(item, "break")
     assert right.verdict == "correct"
     assert wrong.verdict in ("incorrect", "partly") and "break" not in wrong.hint.lower()
+
+
+def test_an_answer_stuffed_with_candidate_words_is_judged_on_meaning_not_word_presence(embedder):
+    item = _item(type="short_answer", options=[], answer="break statement")
+    stuffed = "statement break continue pass return loop while for else exit stop end yield raise"
+    # The model is asked (its rubric may move the band one step), and the shortcut is not taken.
+    fake = FakeChatModel([json.dumps({"verdict": "incorrect", "misconception": "Lists keywords.", "hint": "Which one?"})])
+    feedback = Grader(fake, embedder=embedder).grade(item, stuffed)
+    assert feedback.grader == "rubric" and feedback.verdict != "correct" and feedback.score < 1.0
+    assert fake.calls, "the grader must not shortcut a keyword list to correct"
+    # A concise answer in other words that holds the key's words is still correct without the model.
+    fake = FakeChatModel()
+    concise = Grader(fake, embedder=embedder).grade(item, "you use the break statement there")
+    assert (concise.verdict, concise.grader) == ("correct", "exact") and fake.calls == []

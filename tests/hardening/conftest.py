@@ -27,17 +27,17 @@ def postgres():
 def hctx(tutor_home, monkeypatch, embedder):
     monkeypatch.setenv("TUTOR_LLM", "fake")
     get_settings.cache_clear()
-    from tutor.app.context import AppContext
+    from tutor.services.context import ServiceContext
     from tutor.retrieval.retriever import Retriever
 
-    context = AppContext(get_settings())
+    context = ServiceContext(get_settings())
     context.__dict__["retriever"] = Retriever(context.settings, embedder=embedder)
     return context
 
 
 @pytest.fixture
 def husers(hctx):
-    from tutor.app.accounts import add_user
+    from tutor.services.accounts import add_user
 
     return {name: add_user(name, PASSWORDS[name], ["instructor" if name == "teacher" else "learner"], settings=hctx.settings)
             for name in PASSWORDS}
@@ -45,7 +45,7 @@ def husers(hctx):
 
 @pytest.fixture
 def hcourse(hctx, husers, demo_course, tmp_path):
-    from tutor.app import courses
+    from tutor.services import authoring
 
     files = []
     for name in ("07-loops.md", "09-functions.md"):
@@ -53,6 +53,6 @@ def hcourse(hctx, husers, demo_course, tmp_path):
         upload.parent.mkdir(exist_ok=True)
         shutil.copy(demo_course / name, upload)
         files.append((str(upload), name))
-    result = courses.upload(hctx, husers["teacher"], "py", files, title="Python")
+    result = authoring.upload(hctx, husers["teacher"], "py", files, title="Python")
     assert not result.errors, result.errors
     return "py"

@@ -116,10 +116,12 @@ def test_session_expires_and_sign_in_is_rate_limited_over_http(served):
     assert _call(ada, url, "load_progress", ["py", ""])[0] == "complete"
     engine = sa.create_engine(f"sqlite:///{home / 'tutor.db'}")
     with engine.begin() as conn:  # as if she signed in 13 hours ago (default TUTOR_SESSION_HOURS=12)
-        conn.execute(sa.text("UPDATE users SET signed_in_at = :t WHERE name = 'ada'"),
-                     {"t": (__import__("datetime").datetime.utcnow() - timedelta(hours=13))})
+        conn.execute(sa.text("UPDATE sessions SET expires_at = :t WHERE user_name = 'ada'"),
+                     {"t": (__import__("datetime").datetime.utcnow() - timedelta(hours=1))})
     engine.dispose()
-    _expect_denied(ada, url, "load_progress", ["py", ""], "session has expired")
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the session is no longer one: 401 at the door
+        _call(ada, url, "load_progress", ["py", ""])
+    assert refused.value.code == 401
     for _ in range(5):
         assert _login(url, "bob", "wrong-password")[0] is None
     assert _login(url, "bob", PASSWORDS["bob"])[0] is None  # the right password, but too late

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tutor.app import chat, practice, progress
-from tutor.app.inputs import MAX_QUESTION_CHARS
+from tutor.services import practice, progress, tutoring
+from tutor.services.inputs import MAX_QUESTION_CHARS
 from tutor.db import session_scope
 from tutor.db.models import Attempt, Event
 from tutor.errors import InputError
@@ -17,7 +17,7 @@ SECRET = "quokka-zebra-417"  # an answer key that appears nowhere in the course
 
 def _final(ctx, user, course, question):
     final = None
-    for shown, turn in chat.answer(ctx, user, course, question):
+    for shown, turn in tutoring.answer(ctx, user, course, question):
         final = (shown, turn)
     return final
 
@@ -42,13 +42,13 @@ def test_control_characters_are_dropped_before_anything_sees_them(hctx, husers, 
 
 
 def test_markup_in_course_text_is_escaped_in_the_citation_html(hctx, husers, hcourse, tmp_path):
-    from tutor.app import courses
+    from tutor.services import authoring
 
     page = tmp_path / "evil.md"
     page.write_text("# Loops and script\n\nA for loop repeats a block. <img src=x onerror=alert(1)> "
                     "<script>alert(2)</script> Use break to stop a for loop early. " * 3, encoding="utf-8")
-    assert courses.upload(hctx, husers["teacher"], hcourse, [(str(page), "evil<b>.md")]).loaded
-    text = chat.format_citations([{"n": 1, "source": "evil<b>.md", "section": "<i>x</i>", "page": None,
+    assert authoring.upload(hctx, husers["teacher"], hcourse, [(str(page), "evil<b>.md")]).loaded
+    text = tutoring.format_citations([{"n": 1, "source": "evil<b>.md", "section": "<i>x</i>", "page": None,
                                    "text": "<img src=x onerror=alert(1)> <script>alert(2)</script>"}])
     assert "<img" not in text and "<script" not in text and "<b>" not in text and "<i>" not in text
     assert "&lt;script&gt;" in text and "<details>" in text  # our own markup stays, theirs is text

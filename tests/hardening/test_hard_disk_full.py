@@ -83,11 +83,11 @@ def _says_disk_full(message: str, home: Path) -> None:
 
 def _chunks(ctx, course: str) -> list[tuple[str, str, int]]:
     rows = ctx.store.rows(ctx.store.raw_collection(course), include_documents=False)
-    return sorted((i, m["source"], m["file_chunks"]) for i, _, m in rows)
+    return sorted((p.id, p.source, p.file_chunks) for p in rows)
 
 
 def test_upload_on_a_full_disk_says_so_keeps_the_course_and_the_retry_stores_once(small_disk, hctx, husers, hcourse, demo_course, tmp_path):
-    from tutor.app import courses
+    from tutor.services import authoring
     from tutor.db import session_scope
     from tutor.db.models import Concept
 
@@ -99,7 +99,7 @@ def test_upload_on_a_full_disk_says_so_keeps_the_course_and_the_retry_stores_onc
 
     small_disk.fill()
     with pytest.raises(DiskFullError) as raised:
-        courses.upload(hctx, husers["teacher"], hcourse, files)
+        authoring.upload(hctx, husers["teacher"], hcourse, files)
     _says_disk_full(str(raised.value), home)
     small_disk.free()
 
@@ -107,7 +107,7 @@ def test_upload_on_a_full_disk_says_so_keeps_the_course_and_the_retry_stores_onc
     found = hctx.retriever.search("How do I stop a loop early?", hcourse, k=3)
     assert found and found[0].source == "07-loops.md"
 
-    result = courses.upload(hctx, husers["teacher"], hcourse, files)
+    result = authoring.upload(hctx, husers["teacher"], hcourse, files)
     assert result.loaded == ["08-dictionaries.md"] and not result.errors
     after = _chunks(hctx, hcourse)
     ids = [i for i, _, _ in after]
@@ -122,14 +122,14 @@ def test_upload_on_a_full_disk_says_so_keeps_the_course_and_the_retry_stores_onc
 
 def test_upload_whose_concept_map_update_meets_a_full_disk_is_finished_by_the_retry(small_disk, hctx, husers, hcourse, demo_course,
                                                                                       tmp_path, monkeypatch):
-    from tutor.app import courses
+    from tutor.services import authoring
     from tutor.db import session_scope
     from tutor.db.models import Concept
 
     upload = tmp_path / "uploads" / "tmp-new.md"
     shutil.copy(demo_course / "08-dictionaries.md", upload)
     files = [(str(upload), "08-dictionaries.md")]
-    real_resync = courses.resync_concepts
+    real_resync = authoring.resync_concepts
 
     def disk_fills_up_first(ctx, course):  # the chunks are stored; the disk fills before the concept map is written
         small_disk.fill()
@@ -137,11 +137,11 @@ def test_upload_whose_concept_map_update_meets_a_full_disk_is_finished_by_the_re
 
     monkeypatch.setattr(courses, "resync_concepts", disk_fills_up_first)
     with pytest.raises(DiskFullError):
-        courses.upload(hctx, husers["teacher"], hcourse, files)
+        authoring.upload(hctx, husers["teacher"], hcourse, files)
     monkeypatch.setattr(courses, "resync_concepts", real_resync)
     small_disk.free()
 
-    result = courses.upload(hctx, husers["teacher"], hcourse, files)
+    result = authoring.upload(hctx, husers["teacher"], hcourse, files)
     assert result.unchanged == ["08-dictionaries.md"] and not result.errors
     with session_scope(hctx.settings) as session:
         titles = session.scalars(sa.select(Concept.title).where(Concept.course == hcourse)).all()
@@ -162,7 +162,7 @@ def _integrity(home: Path) -> str:
 
 
 def test_grading_on_a_full_disk_says_so_writes_nothing_and_the_retry_stores_once(small_disk, hctx, husers, hcourse):
-    from tutor.app import practice
+    from tutor.services import practice
     from tutor.db import session_scope
     from tutor.db.models import MasteryState
 
@@ -192,15 +192,15 @@ def test_grading_on_a_full_disk_says_so_writes_nothing_and_the_retry_stores_once
 
 
 def test_chat_answer_on_a_full_disk_says_so_and_stores_no_half_turn(small_disk, hctx, husers, hcourse):
-    from tutor.app import chat
+    from tutor.services import tutoring
     from tutor.db import session_scope
     from tutor.db.models import Event
 
     ada = husers["ada"]
-    list(chat.answer(hctx, ada, hcourse, "What is a for loop?"))
+    list(tutoring.answer(hctx, ada, hcourse, "What is a for loop?"))
     small_disk.fill()
     with pytest.raises(DiskFullError) as raised:
-        list(chat.answer(hctx, ada, hcourse, "How do I stop a loop early?"))
+        list(tutoring.answer(hctx, ada, hcourse, "How do I stop a loop early?"))
     _says_disk_full(str(raised.value), hctx.settings.home)
     small_disk.free()
     assert _integrity(hctx.settings.home) == "ok"
@@ -235,7 +235,7 @@ def test_eval_run_on_a_full_disk_is_one_line_and_leaves_no_broken_run(small_disk
 
 
 def test_eval_cache_on_a_full_disk_says_so_and_leaves_no_temp_file(small_disk):
-    from tutor.evaluation.cache import CachingChatModel
+    from tutor.llm.cache import CachingChatModel
     from tutor.llm.fake import FakeChatModel
 
     home = get_settings().home

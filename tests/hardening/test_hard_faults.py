@@ -43,7 +43,7 @@ def _rows(home: Path, course: str) -> list[tuple[str, str, int]]:
     from tutor.retrieval.store import VectorStore
 
     store = VectorStore(path=str(home / "chroma"))
-    rows = [(i, m["source"], m["file_chunks"]) for i, _, m in store.rows(store.raw_collection(course), include_documents=False)]
+    rows = [(p.id, p.source, p.file_chunks) for p in store.rows(store.raw_collection(course), include_documents=False)]
     return sorted(rows)
 
 
@@ -174,16 +174,15 @@ def fake_endpoint():
 
 @pytest.mark.parametrize("mode", ["down", "slow", "garbage"])
 def test_model_endpoint_failure_gives_a_clear_line_and_the_extractive_answer(hctx, husers, hcourse, fake_endpoint, mode):
-    from tutor.app import chat
-    from tutor.app.context import LockedChatModel
+    from tutor.services import tutoring
     from tutor.generation.explanation import MODEL_FAILED
     from tutor.llm.openai_compat import OpenAIChatModel
 
     url = f"http://127.0.0.1:{free_port()}/v1" if mode == "down" else fake_endpoint(mode)
     model = OpenAIChatModel(url, timeout_s=1.0, max_retries=0)  # the slow server takes 5 s: the timeout ends it
-    hctx.__dict__["model"] = LockedChatModel(model, hctx.llm_lock)
+    hctx.__dict__["model"] = model  # an endpoint: no lock (tutor.llm.registry)
     final = None
-    for shown, turn in chat.answer(hctx, husers["ada"], hcourse, "How do I stop a loop early?"):
+    for shown, turn in tutoring.answer(hctx, husers["ada"], hcourse, "How do I stop a loop early?"):
         final = (shown, turn)
     shown, turn = final
     assert MODEL_FAILED in shown and "127.0.0.1" in shown
@@ -199,8 +198,7 @@ def test_model_endpoint_failure_gives_a_clear_line_and_the_extractive_answer(hct
 def test_model_endpoint_failure_still_serves_and_grades_exercises(hctx, husers, hcourse, fake_endpoint, mode):
     """With the endpoint failing, practice still gets verified exercises (the extractive generator) and a
     typed answer is still graded (similarity band) and recorded: nothing waits on the dead model twice."""
-    from tutor.app import practice
-    from tutor.app.context import LockedChatModel
+    from tutor.services import practice
     from tutor.generation.exercises import course_passages
     from tutor.generation.verifier import verify
     from tutor.llm.openai_compat import OpenAIChatModel
@@ -210,7 +208,7 @@ def test_model_endpoint_failure_still_serves_and_grades_exercises(hctx, husers, 
     calls = []
     real_complete = endpoint.complete
     endpoint.complete = lambda *a, **k: calls.append(1) or real_complete(*a, **k)
-    hctx.__dict__["model"] = LockedChatModel(endpoint, hctx.llm_lock)
+    hctx.__dict__["model"] = endpoint
     passages = course_passages(hctx.retriever, hcourse, "loops")
     batch = hctx.generator.generate(passages, n=3, pool_passages=course_passages(hctx.retriever, hcourse))
     assert len(batch.items) == 3 and {i.model for i in batch.items} == {"extractive"}

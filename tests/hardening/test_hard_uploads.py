@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.app import courses
+from tutor.services import authoring
 
 
 def _pdf_with_text(text: str) -> bytes:
@@ -46,8 +46,8 @@ def _blank_pdf() -> bytes:
 def _chunks(ctx, course) -> dict[str, int]:
     collection = ctx.store.raw_collection(course)
     counts: dict[str, int] = {}
-    for _, _, meta in ctx.store.rows(collection, include_documents=False):
-        counts[meta["source"]] = counts.get(meta["source"], 0) + 1
+    for passage in ctx.store.rows(collection, include_documents=False):
+        counts[passage.source] = counts.get(passage.source, 0) + 1
     return counts
 
 
@@ -70,7 +70,7 @@ def test_bad_file_is_refused_by_name_and_nothing_stored_is_lost(hctx, husers, hc
     upload = tmp_path / "gradio-tmp" / ("upload" + Path(name).suffix)
     upload.parent.mkdir()
     upload.write_bytes(make())
-    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(upload), name)])
+    result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(upload), name)])
     assert result.loaded == [] and len(result.errors) == 1
     got_name, got_reason = result.errors[0]
     assert got_name == name and reason in got_reason, result.errors
@@ -86,7 +86,7 @@ def test_a_huge_file_is_refused_without_reading_it(hctx, husers, hcourse, tmp_pa
     before = _chunks(hctx, hcourse)
     tracemalloc.start()
     try:
-        result = courses.upload(hctx, husers["teacher"], hcourse, [(str(big), "big.txt")])
+        result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(big), "big.txt")])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -111,9 +111,9 @@ def test_a_file_growing_past_the_limit_is_refused_by_the_bounded_read(tmp_path, 
 def test_non_utf8_text_is_decoded_not_refused(hctx, husers, hcourse, tmp_path):
     upload = tmp_path / "latin.txt"
     upload.write_bytes(("Une boucle répète le même bloc de code. Très utilisée en Python, elle évite la répétition. " * 5).encode("cp1252"))
-    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(upload), "boucles.txt")])
+    result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(upload), "boucles.txt")])
     assert result.loaded == ["boucles.txt"], result.errors
-    texts = [doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "boucles.txt"]
+    texts = [p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "boucles.txt"]
     assert any("répète" in t for t in texts)
 
 
@@ -124,9 +124,9 @@ def test_html_scripts_and_styles_never_reach_the_store(hctx, husers, hcourse, tm
         "<body><article><h1>While loops</h1><p>" + "A while loop repeats its block while the condition holds. " * 8 +
         "</p><script>document.write('evil-marker')</script><p onclick=\"steal()\">Use break to leave early.</p></article></body></html>",
         encoding="utf-8")
-    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(page), "page.html")])
+    result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(page), "page.html")])
     assert result.loaded == ["page.html"], result.errors
-    texts = " ".join(doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "page.html")
+    texts = " ".join(p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "page.html")
     assert "while loop repeats" in texts
     for bad in ("alert", "evil-marker", "color: red", "<script", "onclick", "steal()"):
         assert bad not in texts
@@ -139,10 +139,31 @@ def test_upload_names_are_sanitised_and_nothing_is_written_outside_home(hctx, hu
     upload.parent.mkdir()
     upload.write_text("# Hidden names\n\nA file name is data, never a path to follow. " * 5, encoding="utf-8")
     outside_before = {p for p in tmp_path.rglob("*") if tutor_home not in p.parents}
-    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(upload), given)])
+    result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(upload), given)])
     assert result.loaded == [stored], (result.loaded, result.errors)
-    assert stored in courses.list_sources(hctx, hcourse)
-    assert not any(".." in s or s.startswith("/") or "\\" in s for s in courses.list_sources(hctx, hcourse))
+    assert stored in authoring.list_sources(hctx, hcourse)
+    assert not any(".." in s or s.startswith("/") or "\\" in s for s in authoring.list_sources(hctx, hcourse))
     outside_after = {p for p in tmp_path.rglob("*") if tutor_home not in p.parents}
     assert outside_after == outside_before
     assert not Path("/etc/evil.md").exists()
+
+
+def _pdf_over_pypdf_limits() -> bytes:
+    """A PDF whose cross-reference table declares 99,999,999 entries: pypdf raises LimitReachedError."""
+    import re
+
+    data = _pdf_with_text("Tuples are immutable sequences.")
+    found = re.search(rb"xref\n0 \d+", data)
+    return data.replace(found.group(0), b"xref\n0 99999999")
+
+
+def test_a_pdf_beyond_pypdf_limits_fails_that_file_only(hctx, husers, hcourse, tmp_path):
+    bad = tmp_path / "batch" / "a.pdf"
+    good = tmp_path / "batch" / "b.md"
+    bad.parent.mkdir()
+    bad.write_bytes(_pdf_over_pypdf_limits())
+    good.write_text("# Tuples\n\nA tuple is an immutable sequence of values written with parentheses.\n", encoding="utf-8")
+    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(bad), "limits.pdf"), (str(good), "tuples.md")])
+    assert result.errors and result.errors[0][0] == "limits.pdf", result.errors
+    assert "LimitReachedError" in result.errors[0][1] and "not a readable PDF" in result.errors[0][1]
+    assert "tuples.md" in _chunks(hctx, hcourse)  # the rest of the batch is loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tutor.db import session_scope
-from tutor.learners.advice import next_activities
+from tutor.services.advice import next_activities
 from tutor.learners.attempts import record_attempt
 from tutor.learners.collaborative import MIN_LEARNERS, Signal, signals, transitions
 from tutor.learners.concepts import ConceptNode, CourseGraph

@@ -40,3 +40,12 @@ def test_three_right_answers_master_a_concept_with_default_params():
     assert not is_mastered(update(update(P.p_init, True, P), True, P))
     assert is_mastered(final)
     assert predictions == sorted(predictions)  # each right answer raises the next prediction
+
+
+def test_partly_and_aided_answers_are_not_clean_correct_observations():
+    from tutor.learners.mastery import is_correct
+
+    assert is_correct(1.0) and is_correct(0.9)
+    assert not is_correct(0.5)  # "partly"
+    assert not is_correct(1.0, hints_used=1)  # right, after a hint or the solution
+    assert not is_correct(0.0)

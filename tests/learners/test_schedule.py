@@ -41,3 +41,35 @@ def test_card_round_trips_through_json_dict():
     card = schedule.review(None, Rating.Good, NOW)
     again = schedule.from_dict(schedule.to_dict(card))
     assert again.due == card.due and again.stability == card.stability
+
+
+def test_a_concept_just_failed_comes_back_within_the_same_session():
+    new_missed = schedule.review(None, Rating.Again, NOW)
+    assert new_missed.due - NOW == timedelta(minutes=10)
+    learnt = schedule.review(schedule.review(None, Rating.Good, NOW), Rating.Good, NOW + timedelta(days=3))
+    assert learnt.due - (NOW + timedelta(days=3)) > timedelta(days=1)  # graduated: day-scale intervals
+    lapsed = schedule.review(learnt, Rating.Again, learnt.due)
+    assert lapsed.due - learnt.due == timedelta(minutes=10)  # relearning step, not tomorrow
+    retried = schedule.review(lapsed, Rating.Good, lapsed.due)
+    assert retried.due - lapsed.due >= timedelta(days=1)  # right on the retry: back to day-scale
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (600, "in 10 minutes"), (59, "in under a minute"), (60, "in 1 minute"), (2700, "in 45 minutes"),
+    (3590, "in 1 hour"), (5 * 3600, "in 5 hours"), (3 * 86400, "in 3 days"), (86400 + 600, "in 1 day"),
+    (45 * 86400, "in 2 months"), (400 * 86400, "in 1 year"), (0, "now"), (-30, "now"), (-2 * 86400, "now (due 2 days ago)"),
+])
+def test_next_review_in_words(seconds, words):
+    assert schedule.in_words(NOW + timedelta(seconds=seconds), NOW) == words
+
+
+def test_the_cli_says_when_a_missed_concept_comes_back(learner, course):
+    from typer.testing import CliRunner
+
+    from tutor.cli import app
+
+    out = CliRunner().invoke(app, ["learner", "record", learner, "-c", course, "--concept", "basics", "--score", "0"],
+                             catch_exceptions=False).output
+    assert "next review in 10 minutes (" in out
+    shown = CliRunner().invoke(app, ["learner", "show", learner, "-c", course], catch_exceptions=False).output
+    assert "in 10 minutes" in shown or "in 9 minutes" in shown

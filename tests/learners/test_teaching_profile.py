@@ -9,7 +9,7 @@ from tutor.db import session_scope
 from tutor.db.models import MasteryState
 from tutor.errors import UnknownLearnerError
 from tutor.learners.profiles import create_learner
-from tutor.learners.teaching_profile import teaching_profile
+from tutor.services.tutoring import teaching_profile
 
 
 def test_profile_carries_level_language_and_only_mastered_concepts_of_the_course():

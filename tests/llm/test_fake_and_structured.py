@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from tutor.config import Settings
 from tutor.errors import ConfigError, GenerationError
-from tutor.llm.base import get_chat_model
+from tutor.llm.registry import get_chat_model
 from tutor.llm.fake import FakeChatModel
 from tutor.llm.structured import generate_structured, grammar_for
 

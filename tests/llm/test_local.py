@@ -39,7 +39,12 @@ def test_grammar_constrained_output_validates(model):
     assert completion.completion_tokens > 0
 
 
-def test_stream_matches_pieces_and_calls_queue(model):
+def test_stream_matches_pieces_and_calls_queue(tmp_path):
+    # Built by the registry, as every caller gets it: the in-process model wears the one-at-a-time lock.
+    from tutor.config import Settings
+    from tutor.llm.registry import build
+
+    model = build(Settings(llm="local", home=tmp_path))
     results: list[str] = []
 
     def run():

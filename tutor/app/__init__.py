@@ -1,8 +1,8 @@
-"""The Gradio app: learner tabs (chat, practice, progress) and instructor tabs (upload, concept map,
-question bank, class), served by `tutor serve`.
+"""The Gradio app: learner tabs (chat, practice, progress, community) and instructor tabs (upload, concept
+map, question bank, class), served by `tutor serve`.
 
-Handlers live in plain modules by noun (chat, practice, progress, courses, concept_map, bank, class_view)
-and take explicit inputs, including the signed-in `User`, so they are tested without a browser and
-check permissions themselves. `ui.py` and `tabs/` (one module a tab) only wire them into gr.Blocks;
-`server.py` decides who may sign in and launches. Gradio is imported only by ui.py, tabs/ and server.py.
+Thin by rule: `ui.py` and `tabs/` (one module a tab) lay out components, turn the signed-in Gradio user into
+a `User`, call a function of tutor.services and render what it returns; `server.py` decides who may sign in
+and launches. The actions themselves (answer, next exercise, submit, hint, upload, question bank, accounts)
+live in tutor.services, which the CLI calls too. Gradio is imported only here.
 """

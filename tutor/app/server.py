@@ -1,17 +1,19 @@
-"""`tutor serve`: decide who may sign in, load the models once, and launch the Gradio app.
+"""`tutor serve`: decide who may sign in, load the models once, and serve the app with uvicorn.
 
-Rules (issue 5): on a loopback address with no accounts the app runs as one local user with both
-roles; with accounts, everyone signs in (Gradio's login form, checked against argon2 hashes); on any
-other address without accounts it refuses to start, so no open tutor is ever exposed to a network.
+Rules: on a loopback address with no accounts the app runs as one local user with both roles; with
+accounts, everyone signs in (the tutor's /login, argon2 hashes, sessions in the database); on any other
+address without accounts it refuses to start, so no open tutor is ever exposed to a network. The Gradio
+Blocks is mounted inside the tutor's FastAPI app (tutor.web.app), which owns CORS, the Host allowlist,
+security headers, size limits and the upload cache.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
+import os
 
-from tutor.app.accounts import authenticate, has_users
-from tutor.app.context import AppContext
+from tutor.services.accounts import has_users
+from tutor.services.context import ServiceContext
 from tutor.errors import TutorError, UnsafeBindError
 
 
@@ -33,36 +35,31 @@ def sign_in_help(host: str, port: int, accounts: bool) -> str:
     return f"tutor is serving on {url}\n{how}"
 
 
-def create(ctx: AppContext | None = None, host: str = "127.0.0.1"):
-    """The Blocks and its auth callback (None when running as the local user)."""
+def create(ctx: ServiceContext | None = None, host: str = "127.0.0.1"):
+    """The Blocks and whether accounts are on (without accounts: the local user, loopback only)."""
     from tutor import offline
 
     offline.enforce()
-    ctx = ctx or AppContext()
+    ctx = ctx or ServiceContext()
     accounts = has_users(ctx.settings)
     if not accounts and not is_loopback(host):
         raise UnsafeBindError(host)
+    # Gradio's upload cache lives in the tutor's home, where tutor.web.uploads bounds and cleans it.
+    os.environ["GRADIO_TEMP_DIR"] = str(ctx.settings.upload_cache_dir)
     from tutor.app.ui import build
 
     ctx.warm()  # models loaded once, before the first learner arrives
     _prepare_courses(ctx)
-    auth = None
-    if accounts:
-        async def auth(name: str, password: str) -> bool:
-            # Gradio awaits an async callback on its event loop; argon2 takes ~0.1 s of CPU on purpose,
-            # so it runs in a thread, or every sign-in would stall every other request.
-            return await asyncio.to_thread(_check, name, password)
-
-        def _check(name: str, password: str) -> bool:
-            try:
-                return authenticate(name, password, ctx.settings) is not None
-            except TutorError as exc:  # rate-limited: Gradio's form can only say no; the log says why
-                print(f"sign-in refused: {exc}", flush=True)
-                return False
-    return build(ctx, accounts=accounts), auth, accounts
+    ctx.pool.start()  # exercises written ahead, in the background, learners first on the model
+    for course in ctx.store.course_ids():
+        try:
+            ctx.pool.fill(course)
+        except TutorError as exc:
+            print(f"warning: exercise pool for course {course}: {exc}", flush=True)
+    return build(ctx, accounts=accounts), accounts
 
 
-def _prepare_courses(ctx: AppContext) -> None:
+def _prepare_courses(ctx: ServiceContext) -> None:
     """Build every course's concept graph and search index now, one course at a time.
 
     The learner model builds a graph on first use (reading the course outline from the store), which the
@@ -81,10 +78,24 @@ def _prepare_courses(ctx: AppContext) -> None:
             print(f"warning: course {course}: {exc}", flush=True)
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: AppContext | None = None, prevent_thread_lock: bool = False):
-    demo, auth, accounts = create(ctx, host)
-    print(sign_in_help(host, port, accounts), flush=True)
+def web_app(ctx: ServiceContext | None = None, host: str = "127.0.0.1", port: int = 7860):
+    """The FastAPI app to serve (tutor.web.app): Gradio mounted behind the Host, origin, size and session rules."""
+    from tutor.web.app import create_web_app
+
+    ctx = ctx or ServiceContext()
+    demo, accounts = create(ctx, host)
     demo.queue(default_concurrency_limit=4)
-    demo.launch(server_name=host, server_port=port, share=False, auth=auth, auth_message="Sign in to tutor",
-                prevent_thread_lock=prevent_thread_lock, show_error=True, quiet=True)
-    return demo
+    return create_web_app(demo, ctx.settings, accounts=accounts, host=host), accounts
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, *, ctx: ServiceContext | None = None) -> None:
+    import uvicorn
+
+    ctx = ctx or ServiceContext()
+    app, accounts = web_app(ctx, host, port)
+    print(sign_in_help(host, port, accounts), flush=True)
+    proxies = ctx.settings.trusted_proxy_list
+    # X-Forwarded-For/-Proto are believed only from TUTOR_TRUSTED_PROXIES (uvicorn's default would trust
+    # 127.0.0.1, letting any local client pick the address the sign-in limits count).
+    uvicorn.run(app, host=host, port=port, proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None,
+                log_level="warning", server_header=False, timeout_graceful_shutdown=5)

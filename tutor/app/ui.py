@@ -10,30 +10,38 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import courses
-from tutor.app.accounts import User, local_user, session_user
-from tutor.app.context import AppContext
+from tutor.services import authoring
+from tutor.services.accounts import User, local_user, token_user
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import chat, class_, community, concept_map, practice, progress, question_bank, upload
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.web.login import COOKIE
 
 
-def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
+SIGN_OUT_JS = """() => { fetch('/logout', {method: 'POST', credentials: 'same-origin'})
+  .finally(() => window.location.assign('/login')); }"""
+
+
+def build(ctx: ServiceContext, *, accounts: bool) -> gr.Blocks:
     """The app. With `accounts`, every request carries a signed-in user name (Gradio's auth)."""
 
     def user_of(request: gr.Request | None) -> User:
         if not accounts:
             return local_user()
-        name = getattr(request, "username", None)
-        if not name:
-            raise TutorError("Not signed in: reload the page and sign in.")
-        return session_user(name, ctx.settings)  # SessionExpiredError after TUTOR_SESSION_HOURS
+        # The session cookie is checked against the database on every call, not only when the request
+        # entered Gradio: a session ended by sign-out, a password change or deletion stops at once.
+        cookies = getattr(request, "cookies", None) or {}
+        return token_user(cookies.get(COOKIE), ctx.settings)  # NotSignedInError / SessionExpiredError
 
     def course_choices():
-        return [c["course"] for c in courses.list_courses(ctx)]
+        return [c["course"] for c in authoring.list_courses(ctx)]
 
     with gr.Blocks(title="tutor") as demo:
-        who = gr.Markdown(elem_id="who")
+        with gr.Row():
+            who = gr.Markdown(elem_id="who")
+            sign_out = gr.Button("Sign out", elem_id="sign-out", size="sm", scale=0, visible=accounts)
+        # The tutor's POST /logout ends the session in the database, then the sign-in page.
+        sign_out.click(None, js=SIGN_OUT_JS)
         # Custom values allowed: courses appear at run time, and the handlers reject an unknown course anyway.
         course = gr.Dropdown(label="Course", choices=course_choices(), allow_custom_value=True, elem_id="course")
         presented = gr.State(None)  # the exercise on screen (server-side, per browser session)
@@ -67,7 +75,7 @@ def build(ctx: AppContext, *, accounts: bool) -> gr.Blocks:
 
         # When the course changes, refresh what depends on it (the tabs refresh themselves when opened).
         def on_course(course_id):
-            sources = courses.list_sources(ctx, course_id) if course_id else []
+            sources = authoring.list_sources(ctx, course_id) if course_id else []
             return gr.update(choices=sources, value=sources[0] if sources else None), upload.course_rows(ctx)
 
         course.change(on_course, [course], [upload_tab.rm_source, upload_tab.course_table])

@@ -31,6 +31,7 @@ def _register() -> None:
     __import__("tutor.cli.app_cmd", fromlist=["register"]).register(app)  # serve, user (issue 5)
     __import__("tutor.cli.evals", fromlist=["register"]).register(app)  # eval run/score/compare/report/history (issue 6)
     __import__("tutor.cli.bank_cmd", fromlist=["register"]).register(app)  # bank export/import, Moodle XML and GIFT (issue 5)
+    __import__("tutor.cli.kt_cmd", fromlist=["register"]).register(app)  # kt evaluate on attempt logs
 
 
 _register()

@@ -1,4 +1,4 @@
-"""`tutor serve` (the Gradio app) and `tutor user add|list` (its accounts)."""
+"""`tutor serve` (the Gradio app) and `tutor user add|delete|list` (its accounts)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def user_add(
     force: bool = typer.Option(False, "--force", help="Replace the password and roles of an existing user."),
 ) -> None:
     """Create an account; the password is asked for (or read from stdin) and stored as an argon2 hash."""
-    from tutor.app.accounts import add_user
+    from tutor.services.accounts import add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -45,10 +45,25 @@ def user_add(
     typer.echo(f"user {user.name} ({', '.join(user.roles)}) saved")
 
 
+@user_app.command("delete")
+def user_delete(
+    name: str = typer.Argument(..., help="The account to remove."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Remove an account, its sessions (signed out at once) and everything stored about the person."""
+    from tutor.services.accounts import delete_user, get_user
+
+    if not yes:
+        get_user(name, get_settings())
+        typer.confirm(f"Delete user {name}, their sessions and all their learner history?", abort=True)
+    counts = delete_user(name, get_settings())
+    typer.echo(f"deleted user {name}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
 @user_app.command("list")
 def user_list() -> None:
     """Account names and roles (never passwords)."""
-    from tutor.app.accounts import list_users
+    from tutor.services.accounts import list_users
 
     for user in list_users(get_settings()):
         typer.echo(f"{user.name}\t{', '.join(user.roles)}")

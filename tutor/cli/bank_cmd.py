@@ -1,7 +1,7 @@
 """`tutor bank export|import`: the approved question bank as Moodle XML or GIFT, and back.
 
 The command line is the machine's operator, so it acts as the local instructor (like `tutor ingest`);
-the app's Question bank tab calls the same handlers (tutor.app.bank) with the signed-in user.
+the app's Question bank tab calls the same handlers (tutor.services.question_bank) with the signed-in user.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _ctx():
-    from tutor.app.context import AppContext
+    from tutor.services.context import ServiceContext
 
-    return AppContext()
+    return ServiceContext()
 
 
 @bank_app.command("export")
@@ -30,8 +30,8 @@ def export_cmd(
     out: Path | None = typer.Option(None, "--out", help="File to write; unset = standard output."),
 ) -> None:
     """Write the course's approved items as Moodle XML or GIFT."""
-    from tutor.app.accounts import local_user
-    from tutor.app.bank import export_items
+    from tutor.services.accounts import local_user
+    from tutor.services.question_bank import export_items
 
     text, count = export_items(_ctx(), local_user(), course, fmt)
     if out is None:
@@ -48,8 +48,8 @@ def import_cmd(
     fmt: str | None = typer.Option(None, "--format", help="moodle or gift; unset = guessed from the file."),
 ) -> None:
     """Add the file's questions to the course's bank as drafts (review them in the app)."""
-    from tutor.app.accounts import local_user
-    from tutor.app.bank import import_items
+    from tutor.services.accounts import local_user
+    from tutor.services.question_bank import import_items
 
     result = import_items(_ctx(), local_user(), course, path.read_text(encoding="utf-8"), fmt)
     typer.echo(f"Imported {result['imported']} item(s) into {course} as drafts.")

@@ -15,11 +15,13 @@ def register(app: typer.Typer) -> None:
 
 def show_config(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show every setting's effective value (argument > environment > .env > default)."""
+    from tutor.redact import redacted_settings
+
     settings = get_settings()
     values = settings.model_dump(mode="json")
-    values["llm_api_key"] = "***" if settings.llm_api_key != "not-needed" else "not-needed"
     values["chroma_path"] = str(settings.chroma_path)
     values["database"] = settings.resolved_database_url
+    values = redacted_settings(values)  # no password in a database or endpoint URL, no API key
     if as_json:
         typer.echo(json.dumps(values, indent=2))
         return

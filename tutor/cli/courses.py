@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from tutor.config import get_settings
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def register(app: typer.Typer) -> None:
@@ -62,12 +62,15 @@ def ingest_cmd(
     manifest = CourseManifest.find(paths)
     course = course or manifest.id
     if not course:
-        raise TutorError("Name the course with --course ID (or put a course.yaml with an id in the folder).")
-    retriever = _retriever()
+        raise InvalidInputError("Name the course with --course ID (or put a course.yaml with an id in the folder).")
+    from tutor.services.authoring import resync_concepts
+    from tutor.services.context import ServiceContext
+
+    ctx = ServiceContext(get_settings())
     with _progress_bar(f"Embedding {course}") as progress:
-        report = ingest(
-            paths, course, retriever.store, retriever.embedder, retriever.settings, title=title or manifest.title, progress=progress
-        )
+        report = ingest(paths, course, ctx.store, ctx.embedder, ctx.settings, title=title or manifest.title, progress=progress)
+    if report.added or report.updated or report.unchanged:
+        resync_concepts(ctx, course)  # as an upload in the app does: new chapters reach the concept map at once
     for error in report.skipped:
         typer.secho(f"skipped {error}", fg=typer.colors.YELLOW, err=True)
     typer.echo(
@@ -99,13 +102,13 @@ def remove_cmd(
     course: str = typer.Option(..., "--course", "-c", help="Course id."),
     path: Optional[str] = typer.Argument(None, help="A file (its source name as listed) or folder; omit to remove the course."),
 ) -> None:
-    """Remove a file, a folder's files, or a whole course from the store."""
-    from tutor.retrieval.ingest import remove
-    from tutor.retrieval.store import open_store
+    """Remove a file, a folder's files, or a whole course from the store (the concept map follows)."""
+    from tutor.services.accounts import local_user
+    from tutor.services.authoring import remove
+    from tutor.services.context import ServiceContext
 
-    chunks, sources = remove(course, open_store(get_settings()), path)
-    what = f"course '{course}'" if path is None else ", ".join(sources)
-    typer.echo(f"Removed {what}: {chunks} chunks.")
+    # The command line is the machine's operator: it acts as the local instructor (like `tutor bank`).
+    typer.echo(remove(ServiceContext(get_settings()), local_user(), course, path))
 
 
 def reindex_cmd(course: str = typer.Option(..., "--course", "-c", help="Course id.")) -> None:
@@ -130,15 +133,15 @@ def search_cmd(
 ) -> None:
     """Search a course: ranked passages with source, section, page and score."""
     if mode not in ("hybrid", "dense", "lexical"):
-        raise TutorError(f"Unknown --mode '{mode}': use hybrid, dense or lexical.")
+        raise InvalidInputError(f"Unknown --mode '{mode}': use hybrid, dense or lexical.")
     if (query is None) == (queries_file is None):
-        raise TutorError("Give a QUERY or --queries-file FILE (one of the two).")
+        raise InvalidInputError("Give a QUERY or --queries-file FILE (one of the two).")
     retriever = _retriever()
     if queries_file is not None:
         try:
             lines = queries_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise TutorError(f"Cannot read --queries-file {queries_file}: {exc}") from exc
+            raise InvalidInputError(f"Cannot read --queries-file {queries_file}: {exc}") from exc
         for line in (q.strip() for q in lines):
             if not line:
                 continue

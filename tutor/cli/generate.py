@@ -1,7 +1,9 @@
 """Generation commands: `tutor explain`, `tutor quiz`, `tutor grade`.
 
-All three work offline on the embedded model (TUTOR_LLM=local) and unchanged on any endpoint
-(TUTOR_LLM=openai). Quiz items are saved in the database so `tutor grade --item ID` can load them.
+Thin: parse options, call tutor.services (tutoring.explain, question_bank.write_items, practice.grade_item:
+the same functions the app's chat, question bank and practice call), print. All three work offline on the
+embedded model (TUTOR_LLM=local) and unchanged on any endpoint (TUTOR_LLM=openai). Quiz items are saved in
+the database so `tutor grade --item ID` can load them.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from typing import Optional
 
 import typer
 
-from tutor.config import get_settings
-from tutor.errors import TutorError
-
+from tutor.errors import InvalidInputError
 
 
 def register(app: typer.Typer) -> None:
@@ -23,26 +23,10 @@ def register(app: typer.Typer) -> None:
     app.command("grade")(grade_cmd)
 
 
-def _retriever():
-    from tutor.retrieval.retriever import Retriever
+def _ctx():
+    from tutor.services.context import ServiceContext
 
-    return Retriever(get_settings())
-
-
-def _model():
-    from tutor.llm.base import get_chat_model
-
-    return get_chat_model(get_settings())
-
-
-def _learner_profile(learner_id: str | None, course: str):
-    from tutor.generation.models import LearnerProfile
-
-    if not learner_id:
-        return LearnerProfile()
-    from tutor.learners.teaching_profile import teaching_profile
-
-    return teaching_profile(get_settings(), learner_id, course)
+    return ServiceContext()
 
 
 def explain_cmd(
@@ -55,25 +39,23 @@ def explain_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (one JSON line per question with --questions-file)."),
 ) -> None:
     """Explain a question from the course, with numbered citations and where the answer came from."""
-    from tutor.generation.explanation import Explainer
     from tutor.generation.models import ORIGIN_LABELS
+    from tutor.services.tutoring import explain
 
     if (question is None) == (questions_file is None):
-        raise TutorError("Give one question, or --questions-file FILE with one question per line (not both).")
+        raise InvalidInputError("Give one question, or --questions-file FILE with one question per line (not both).")
     if questions_file is not None:
         try:
             questions = [line.strip() for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()]
         except (OSError, UnicodeDecodeError) as exc:
-            raise TutorError(f"Cannot read the questions file {questions_file}: {exc}") from exc
+            raise InvalidInputError(f"Cannot read the questions file {questions_file}: {exc}") from exc
         if not questions:
-            raise TutorError(f"{questions_file} holds no question (one question per line).")
+            raise InvalidInputError(f"{questions_file} holds no question (one question per line).")
     else:
         questions = [question]
-    settings = get_settings()
-    explainer = Explainer(_model(), _retriever(), max_retries=min(settings.llm_max_retries, 1))
-    profile = _learner_profile(learner, course)
+    ctx = _ctx()  # one context: the model is loaded once for every question
     for asked in questions:
-        result = explainer.explain(asked, course, profile)
+        result = explain(ctx, asked, course, learner)
         if as_json:
             record = result.as_json()
             if questions_file is not None:  # one line per question, so the output streams and pipes
@@ -99,30 +81,12 @@ def quiz_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of items."),
 ) -> None:
     """Write N verified exercises (multiple choice, short answer, fill-in-the-blank) and save them."""
-    from tutor.db import session_scope
-    from tutor.db.items import save_item
-    from tutor.generation.exercises import ExerciseGenerator, course_passages
+    from tutor.services.question_bank import write_items
 
-    settings = get_settings()
-    retriever = _retriever()
-    everything = course_passages(retriever, course)
-    passages = course_passages(retriever, course, concept) if concept else everything
-    generator = ExerciseGenerator(_model(), embedder=retriever.embedder, max_retries=settings.llm_max_retries)
-    batch = generator.generate(passages, n=n, pool_passages=everything)
+    batch = write_items(_ctx(), course, n, concept)
     if batch.stats.get("model_failure"):
         typer.secho(f"the model failed ({batch.stats['model_failure']}); these items were written from the course text",
                     fg=typer.colors.YELLOW, err=True)
-    with session_scope(settings) as session:
-        for item in batch.items:
-            item.id = save_item(
-                session,
-                course=item.course,
-                concept=item.concept,
-                payload=item.model_dump(),
-                prompt_id=item.prompt_id,
-                prompt_version=str(item.prompt_version),
-                model=item.model,
-            )
     if as_json:
         typer.echo(json.dumps([item.as_json() for item in batch.items], ensure_ascii=False, indent=2))
         return
@@ -144,19 +108,9 @@ def grade_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Grade an answer to a saved item: verdict, misconception, a hint, the solution on request."""
-    from tutor.db import session_scope
-    from tutor.db.items import get_item
-    from tutor.generation.feedback import Grader
-    from tutor.generation.models import Exercise
+    from tutor.services.practice import grade_item
 
-    settings = get_settings()
-    with session_scope(settings) as session:
-        record = get_item(session, item)
-    if record is None:
-        raise TutorError(f"No item '{item}'. Write some with: tutor quiz --course ID")
-    exercise = Exercise.model_validate(record.payload | {"id": record.id})
-    embedder = _retriever().embedder if exercise.type != "mcq" else None
-    feedback = Grader(_model(), embedder=embedder, max_retries=min(settings.llm_max_retries, 1)).grade(exercise, answer, reveal=solution)
+    feedback = grade_item(_ctx(), item, answer, reveal=solution)
     if as_json:
         typer.echo(json.dumps(feedback.model_dump(), ensure_ascii=False, indent=2))
         return

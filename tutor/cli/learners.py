@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-learner_app = typer.Typer(help="Learner profiles: create, show, record an attempt, export, delete.", no_args_is_help=True)
+learner_app = typer.Typer(help="Learner profiles: create, show, record an attempt, import an attempt log, export, delete.", no_args_is_help=True)
 concepts_app = typer.Typer(help="A course's concepts and prerequisite edges (editable).", no_args_is_help=True)
 
 
@@ -60,6 +60,7 @@ def show_cmd(
     from tutor.learners.mastery import is_mastered
     from tutor.learners.prediction import predict_concepts
     from tutor.learners.profiles import get_learner
+    from tutor.learners.schedule import in_words
     from tutor.learners.state import load_state
 
     with session_scope() as session:
@@ -68,13 +69,15 @@ def show_cmd(
         rows = []
         if course:
             graph = ensure_course(session, course)
-            state = load_state(session, learner_id, course, graph.order, utcnow())
+            now = utcnow()
+            state = load_state(session, learner_id, course, graph.order, now)
             predictions = predict_concepts(session, learner_id, course, graph.order)
             for c in graph.order:
                 st = state.get(c)
                 rows.append({"concept": c, "mastery": round(st.mastery, 3), "mastered": is_mastered(st.mastery),
                              "attempts": st.attempts, "correct": st.correct,
                              "due": st.due.isoformat() if st.due else None,
+                             "next_review": in_words(st.due, now) if st.due else None,
                              "predicted_success": predictions[c].as_dict()})
     if as_json:
         _echo_json({"learner": profile, "course": course, "concepts": rows})
@@ -82,11 +85,11 @@ def show_cmd(
     for key, value in profile.items():
         typer.echo(f"{key:<13} {value}")
     if rows:
-        typer.echo(f"\n{'concept':<20} {'mastery':>7} {'right':>7} {'next ok':>8}  due")
+        typer.echo(f"\n{'concept':<20} {'mastery':>7} {'right':>7} {'next ok':>8}  next review")
         for r in rows:
             mark = "*" if r["mastered"] else " "
             typer.echo(f"{r['concept']:<20} {r['mastery']:>6.0%}{mark} {r['correct']:>3}/{r['attempts']:<3} "
-                       f"{r['predicted_success']['probability']:>7.0%}  {(r['due'] or '-')[:16]}")
+                       f"{r['predicted_success']['probability']:>7.0%}  {r['next_review'] or '-'}")
         first = rows[0]["predicted_success"]
         typer.echo(f"(* mastered; 'next ok' = predicted chance the next answer is right, by {first['model'].upper()}: "
                    f"{first['reason']})")
@@ -114,9 +117,24 @@ def record_cmd(
         result = record_attempt(session, learner_id=learner_id, course=course, concept=concept, score=score,
                                 idempotency_key=key or uuid.uuid4().hex, item_id=item, answer=answer,
                                 hints_used=hints, time_taken_s=seconds)
+    from tutor.db.models import utcnow
+    from tutor.learners.schedule import in_words
+
     note = "already recorded (same key): nothing changed" if result.duplicate else "recorded"
-    due = result.due.strftime("%Y-%m-%d %H:%M") if result.due else "-"
-    typer.echo(f"{note}: {concept} mastery {result.mastery:.0%}, next review {due} UTC")
+    due = f"{in_words(result.due, utcnow())} ({result.due:%Y-%m-%d %H:%M} UTC)" if result.due else "-"
+    typer.echo(f"{note}: {concept} mastery {result.mastery:.0%}, next review {due}")
+
+
+@learner_app.command("import-log")
+def import_log_cmd(
+    file: Path = typer.Argument(..., help="CSV with learner, concept (or skill), correct (0/1), optional timestamp, item."),
+    course: str = typer.Option(..., "--course", "-c"),
+) -> None:
+    """Store historical attempts as if they had happened in the tutor (importing the same file twice stores nothing new)."""
+    from tutor.learners.import_log import import_log
+
+    report = import_log(file, course)
+    typer.echo(report.summary())
 
 
 @learner_app.command("export")
@@ -128,8 +146,11 @@ def export_cmd(
     from tutor.db import session_scope
     from tutor.learners.profiles import export_learner
 
+    from tutor.services.accounts import account_export
+
     with session_scope() as session:
         data = export_learner(session, learner_id)
+        data["account"] = account_export(session, learner_id)  # non-secret fields only (no hash, no tokens)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
@@ -143,8 +164,10 @@ def delete_cmd(
     learner_id: str = typer.Argument(...),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a learner and everything stored about them."""
+    """Delete a learner and everything stored about them, their sign-in account and sessions included."""
+    from tutor.services.accounts import delete_user
     from tutor.db import session_scope
+    from tutor.db.models import User
     from tutor.learners.profiles import delete_learner, get_learner
 
     if not yes:
@@ -152,7 +175,12 @@ def delete_cmd(
             get_learner(session, learner_id)
         typer.confirm(f"Delete learner {learner_id} and all their history?", abort=True)
     with session_scope() as session:
-        counts = delete_learner(session, learner_id)
+        has_account = session.get(User, learner_id) is not None
+    if has_account:  # otherwise the account would still sign in and silently recreate the profile
+        counts = delete_user(learner_id)
+    else:
+        with session_scope() as session:
+            counts = delete_learner(session, learner_id)
     typer.echo(f"deleted learner {learner_id}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
@@ -219,7 +247,7 @@ def next_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What to study next, ranked, each with a reason, sections to read and an exercise."""
-    from tutor.learners.advice import next_activities
+    from tutor.services.advice import next_activities
 
     recs = next_activities(learner, course, k, with_content=content)
     if as_json:
@@ -246,7 +274,7 @@ def path_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The ordered plan through the goal's unmastered prerequisites to the goal."""
-    from tutor.learners.advice import learning_path
+    from tutor.services.advice import learning_path
 
     course, steps = learning_path(learner, goal, course)
     if as_json:

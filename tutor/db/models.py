@@ -202,11 +202,30 @@ class User(Base):
 
 
 class LoginFailure(Base):
-    """One failed sign-in for a user name; counted over a window for the rate limit (migration 0004)."""
+    """One failed sign-in for a user name from a client address; counted over a window for the rate
+    limits (migration 0004; `client` and `unknown_name` from 0005). Rows older than the window are purged."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (sa.Index("ix_login_failures_name_created", "name", "created_at"),)
+    __table_args__ = (sa.Index("ix_login_failures_name_created", "name", "created_at"),
+                      sa.Index("ix_login_failures_client_created", "client", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    client: Mapped[str] = mapped_column(sa.String(64), default="")
+    unknown_name: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class SignInSession(Base):
+    """One sign-in (migration 0005). The browser holds a random token in a cookie; only its SHA-256 is
+    stored, so a copy of the database opens no session. Ends at `expires_at`, or earlier when revoked
+    (sign-out, password change); deleted with its user."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_name: Mapped[str] = mapped_column(sa.ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    client: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)

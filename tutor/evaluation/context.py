@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.config import Settings
-from tutor.evaluation.cache import CachingChatModel
+from tutor.llm.cache import CachingChatModel
+from tutor.llm.retry import RetryPolicy
 from tutor.evaluation.suite import ModelConfig, Suite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,17 @@ class Context:
         return self.suite.params
 
     @property
+    def retries(self) -> RetryPolicy:
+        """The tutor's own retry policy: a task without a `max_retries` param re-asks as the tutor would."""
+        return RetryPolicy.from_settings(self.settings)
+
+    def max_retries(self, kind: str) -> int:
+        """The suite's `max_retries` param when set (an experiment), else the policy's `kind` (interactive, batch)."""
+        if "max_retries" in self.params:
+            return int(self.params["max_retries"])
+        return getattr(self.retries, kind)
+
+    @property
     def course(self) -> str:
         return self.suite.course
 
@@ -57,7 +69,7 @@ class Context:
         if self._model is None:
             inner = self._inner_model
             if inner is None:
-                from tutor.llm.base import get_chat_model
+                from tutor.llm.registry import get_chat_model
 
                 inner = get_chat_model(self.model_settings())
             c = self.model_config

@@ -67,7 +67,7 @@ def resume_run(run: Run, settings: Settings, *, chat_model=None, retriever=None,
         h = run.header
         suite = _recorded_suite(run)
         suite.params = dict(h.get("params") or {})
-        plan = plan_run(suite, settings, _recorded_model(run), prompt_version=h.get("prompt_version"),
+        plan = plan_run(suite, settings, _recorded_model(run, suite), prompt_version=h.get("prompt_version"),
                         chat_model=chat_model, retriever=retriever, judge=judge)
         problem = _mismatch(plan, run)
         if problem:
@@ -85,9 +85,16 @@ def _recorded_suite(run: Run):
         raise EvalResumeError(f"Cannot resume run {run.id}: its suite cannot be loaded ({exc}).") from exc
 
 
-def _recorded_model(run: Run) -> ModelConfig:
+def _recorded_model(run: Run, suite=None) -> ModelConfig:
+    from tutor.redact import redact_url
+
+    recorded = dict(run.header["model"])
+    # A redacted endpoint URL was recorded: the suite's configuration of that name holds the real one.
+    for config in getattr(suite, "models", None) or []:
+        if config.name == recorded.get("name") and config.base_url and redact_url(config.base_url) == recorded.get("base_url"):
+            recorded["base_url"] = config.base_url
     try:
-        return ModelConfig(**run.header["model"])
+        return ModelConfig(**recorded)
     except ValidationError as exc:  # a header from a version whose model configurations had other fields
         raise EvalResumeError(f"Cannot resume run {run.id}: its recorded model configuration is no longer valid ({exc.errors()[0]['msg']}).") from exc
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tutor.errors import EvalSuiteError
+from tutor.llm.registry import BACKEND_NAMES, check_backend
 
 Task = Literal["retrieval", "explanation", "exercise", "feedback", "injection"]
 
@@ -29,12 +30,17 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
-    llm: Literal["local", "openai", "fake"] = "local"
+    llm: str = Field("local", description=f"A backend of tutor.llm.registry: {', '.join(BACKEND_NAMES)}.")
     model_path: str | None = None
     local_model: str | None = Field(None, description="A catalogue short name (tutor/llm/catalogue.py) for llm: local.")
     base_url: str | None = None
     model: str | None = None
     temperature: float | None = Field(None, ge=0, le=2, description="Overrides the temperature the tutor asks for.")
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return check_backend(value)
 
 
 class MetricGate(BaseModel):

@@ -19,7 +19,7 @@ import re
 from itertools import cycle
 from typing import Sequence
 
-from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError, TutorError
+from tutor.errors import GenerationError, ModelError, NotFoundError
 from tutor.generation.extractive import Fact, SourcePassage, _stable, extractive_items, facts, front_matter, term_pool
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 from tutor.generation.text import normalise
@@ -45,22 +45,13 @@ DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medi
 def course_passages(retriever, course: str, concept: str | None = None) -> list[SourcePassage]:
     """The course's chunks as passages: one concept's in order, or all concepts interleaved."""
     collection = retriever.collection(course)
-    rows = sorted(retriever.store.rows(collection), key=lambda r: (str(r[2].get("source")), int(r[2].get("position", 0))))
+    passages = sorted(retriever.store.rows(collection), key=lambda p: (p.source, p.position))
     by_concept: dict[str, list[SourcePassage]] = {}
-    for chunk_id, text, meta in rows:
-        passage = SourcePassage(
-            id=chunk_id,
-            text=text or "",
-            course=course,
-            concept=str(meta.get("concept", "")),
-            concept_title=str(meta.get("concept_title", "")),
-            source=str(meta.get("source", "")),
-            section=str(meta.get("section", "")),
-        )
+    for passage in passages:
         by_concept.setdefault(passage.concept, []).append(passage)
     if concept is not None:
         if concept not in by_concept:
-            raise TutorError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")
+            raise NotFoundError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")
         return by_concept[concept]
     interleaved: list[SourcePassage] = []
     queues = [list(ps) for ps in by_concept.values()]
@@ -112,7 +103,7 @@ class ExerciseGenerator:
         pool = term_pool(pool_passages or passages)
         candidates = [p for p in passages if _usable(p, pool)] or [p for p in passages if not front_matter(p.text, p.section)]
         if not candidates:
-            raise TutorError("There is no course text to write exercises from.")
+            raise NotFoundError("There is no course text to write exercises from.")
         stats = {"items": 0, "first_try": 0, "after_retries": 0, "fallback": 0, "completions": 0, "parsed": 0, "unfilled": 0}
         items: list[Exercise] = []
         used_passages: set[str] = set()
@@ -174,7 +165,7 @@ class ExerciseGenerator:
             )
         except GenerationError:
             return None
-        except (LLMUnavailableError, LLMResponseError) as exc:
+        except ModelError as exc:  # the model is down or talks garbage (GenerationError: caught above)
             stats["model_failure"] = str(exc)  # callers say so; the extractive generator writes the items
             return None
         finally:

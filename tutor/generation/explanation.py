@@ -25,7 +25,7 @@ import numpy as np
 from tutor.generation.attribution import Attribution, attribute, supports, with_citation
 from tutor.generation.models import Citation, Explanation, LearnerProfile
 from tutor.generation.text import answer_sentences, content_tokens, lexical_support, sentences
-from tutor.errors import LLMResponseError, LLMUnavailableError
+from tutor.errors import ModelError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
@@ -136,7 +136,7 @@ class Explainer:
         for _ in range(1 + self.max_retries):
             try:
                 text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
-            except (LLMUnavailableError, LLMResponseError):
+            except ModelError:
                 break  # the extractive answer below needs no model
             attributions = self.attribute(text, question, passages, units)
             if enough_support(attributions):
@@ -176,7 +176,7 @@ class Explainer:
                         yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
                         shown += 1
                     held = []
-        except (LLMUnavailableError, LLMResponseError) as exc:
+        except ModelError as exc:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
             fallback = self._extractive(question, passages, units)

@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 
 from tutor.generation.models import BLANK, Exercise, ItemType
 from tutor.generation.text import STOP, code_terms, normalise, sentences
+from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
 
 # A sentence that refers to something the extracted text no longer shows, or to the page itself.
@@ -74,17 +75,8 @@ class Term:
     kind: str = "code"  # "code": an inline-code span; "word": a distinctive prose word
 
 
-@dataclass(frozen=True)
-class SourcePassage:
-    """The passage fields generation needs (a retrieval Passage or a stored chunk)."""
-
-    id: str
-    text: str
-    course: str
-    concept: str
-    concept_title: str = ""
-    source: str = ""
-    section: str = ""
+# Generation works from the retrieval layer's one passage type (a search result or a stored chunk).
+SourcePassage = Passage
 
 
 def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:

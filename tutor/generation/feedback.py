@@ -3,7 +3,8 @@
 - Multiple choice is graded exactly: the learner may answer with the option text, its letter (A-D) or
   its number (1-4).
 - Free text (short answer, fill-in-the-blank): a normalised exact match, or every content word of the
-  key present in the answer, is correct without asking anyone. Otherwise an embedding-similarity band
+  key present in an answer not much longer than the key, is correct without asking anyone (a longer
+  answer holding the key's words among many others is judged on meaning, below). Otherwise an embedding-similarity band
   sets a first verdict (>= 0.80 correct, >= 0.55 partly, else incorrect) and the model's rubric
   verdict may move it by one step at most: a tiny model can refine a verdict but not overturn it.
 - The hint is Socratic and must not contain the key; a model hint that does (or none) is replaced by
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError
+from tutor.errors import ModelError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
 from tutor.generation.text import content_tokens, normalise
 from tutor.llm.base import ChatModel
@@ -23,6 +24,10 @@ from tutor.prompts import load_prompt
 
 CORRECT_SIMILARITY = 0.80
 PARTLY_SIMILARITY = 0.55
+# The word-presence shortcut accepts an answer of at most twice the key's content words plus three
+# ("the break statement ends the loop" for "break statement"), never a list of candidate words.
+MAX_EXTRA_WORDS_FACTOR = 2
+MAX_EXTRA_WORDS = 3
 _ORDER: list[Verdict] = ["incorrect", "partly", "correct"]
 _SCORE = {"incorrect": 0.0, "partly": 0.5, "correct": 1.0}
 
@@ -72,9 +77,7 @@ class Grader:
         if feedback.verdict != "correct" and _gives_away(feedback.hint, item.answer):
             feedback.hint = self._fallback_hint(item)
         if reveal or feedback.verdict == "correct":
-            feedback.solution = load_prompt("solution").render_text(
-                answer=item.answer, explanation=item.explanation, source=item.source, section=item.section
-            )
+            feedback.solution = solution_text(item)
         feedback.item_id = item.id
         return feedback
 
@@ -92,7 +95,11 @@ class Grader:
 
     def _grade_text(self, item: Exercise, answer: str) -> Feedback:
         key_tokens = set(content_tokens(item.answer))
-        if normalise(answer) == normalise(item.answer) or (key_tokens and key_tokens <= set(content_tokens(answer))):
+        answer_tokens = content_tokens(answer)
+        # Word presence proves the answer only when it says little else: an answer stuffed with every word
+        # the key might hold ("break continue pass return ...") is judged on meaning like any other.
+        concise = len(answer_tokens) <= MAX_EXTRA_WORDS_FACTOR * len(key_tokens) + MAX_EXTRA_WORDS
+        if normalise(answer) == normalise(item.answer) or (key_tokens and concise and key_tokens <= set(answer_tokens)):
             return Feedback(verdict="correct", score=1.0, grader="exact", similarity=1.0)
         similarity = self._similarity(item.answer, answer)
         band: Verdict = "correct" if similarity >= CORRECT_SIMILARITY else "partly" if similarity >= PARTLY_SIMILARITY else "incorrect"
@@ -120,14 +127,34 @@ class Grader:
         messages = self.prompt.render(question=item.question, key=item.answer, passage=item.source_text, answer=answer)
         try:
             return generate_structured(self.model, messages, RubricDraft, max_retries=self.max_retries, max_tokens=140, what="grading").value
-        except (GenerationError, LLMResponseError, LLMUnavailableError):
+        except ModelError:
             # Invalid drafts, or the endpoint down, slow past its timeout or answering garbage: the
             # similarity band alone still gives a verdict (the attempt is recorded), the hint falls back to the template.
             return None
 
     def _fallback_hint(self, item: Exercise) -> str:
-        # The section title can name the answer ("break and continue"): then point at the file only.
-        section = item.section or item.concept
-        if _mentions(section, item.answer):
-            section = ""
-        return load_prompt("hint-fallback").render_text(section=section, source=item.source or item.course)
+        return course_hint(item)
+
+
+def solution_text(item: Exercise) -> str:
+    """The worked solution: the key, why, and where in the course."""
+    return load_prompt("solution").render_text(answer=item.answer, explanation=item.explanation, source=item.source, section=item.section)
+
+
+def _names_key(text: str, key: str) -> bool:
+    """Whether `text` names the key or any content word of it ("Loops" names "for loop")."""
+    return _mentions(text, key) or bool(set(content_tokens(key)) & set(content_tokens(text)))
+
+
+def course_hint(item: Exercise) -> str:
+    """Where in the course to look, never the answer: the one hint the chat, practice and `tutor grade` give.
+
+    A section title or file name that names the key, or any word of it ("break and continue", "loops.md"),
+    is left out, and the hint points at the passage instead."""
+    section = item.section or item.concept
+    if _names_key(section, item.answer):
+        section = ""
+    source = item.source or item.course
+    if _names_key(source, item.answer):
+        source = "the passage this exercise comes from"
+    return load_prompt("hint-fallback").render_text(section=section, source=source)

@@ -9,6 +9,7 @@ no forgetting, and pyBKT (pure Python here) is slow: about 2.5 s per 1,000 attem
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -58,7 +59,10 @@ def fit_log(rows: list[tuple[str, str, int]], *, min_attempts: int = MIN_ATTEMPT
     if not enough:
         return out
     model = Model(seed=seed, num_fits=num_fits, parallel=False)
-    model.fit(data=df[df["skill_name"].isin(enough)])
+    with warnings.catch_warnings():
+        # EM divides by zero on a skill whose answers are all one way; pyBKT recovers but warns per step.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model.fit(data=df[df["skill_name"].isin(enough)])
     table = model.params()["value"]
     for concept in enough:
         raw = {name: float(table[(concept, key, "default")])
@@ -74,12 +78,12 @@ def fit_course(course: str, *, min_attempts: int = MIN_ATTEMPTS, settings: Setti
     with session_scope(settings) as session:
         graph = load_graph(session, course)
         attempts = session.execute(
-            sa.select(Attempt.learner_id, Attempt.concept, Attempt.score)
+            sa.select(Attempt.learner_id, Attempt.concept, Attempt.score, Attempt.hints_used)
             .where(Attempt.course == course).order_by(Attempt.created_at, Attempt.id)
         ).all()
     if not attempts:
         raise NotEnoughDataError(f"No attempts recorded in course '{course}' yet: nothing to fit. BKT keeps its defaults.")
-    rows = [(learner, concept, int(is_correct(score))) for learner, concept, score in attempts if concept in graph.concepts]
+    rows = [(learner, concept, int(is_correct(score, hints))) for learner, concept, score, hints in attempts if concept in graph.concepts]
     fitted = fit_log(rows, min_attempts=min_attempts)
     with session_scope(settings) as session:
         for row in fitted.values():

@@ -3,7 +3,9 @@
 The standard four-parameter model (Corbett & Anderson 1995) plus pyBKT's optional forgetting:
 observe an answer, take the posterior of "knows it" by Bayes' rule, then apply the learning
 transition. Pure functions on floats; the database side is `load_params` / `attempts.py`.
-Shortcut: a partial score counts as correct at 0.5 or more (BKT observations are binary).
+BKT observations are binary: an answer is a correct observation only when it scored at least CORRECT_AT
+(a "partly" answer, 0.5, is not) and was given without help (no hint, no solution seen): an aided right
+answer says the help worked, not that the learner knew (as in the Cognitive Tutor's BKT).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 MASTERY_THRESHOLD = 0.95  # the customary BKT cut-off for "mastered"
-CORRECT_AT = 0.5
+CORRECT_AT = 0.75  # above "partly" (0.5)
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,9 @@ class BktParams:
 DEFAULT_PARAMS = BktParams()
 
 
-def is_correct(score: float) -> bool:
-    return score >= CORRECT_AT
+def is_correct(score: float, hints_used: int = 0) -> bool:
+    """A clean correct BKT observation: a right answer (not a partial one) given without a hint or solution."""
+    return score >= CORRECT_AT and not hints_used
 
 
 def posterior(p: float, correct: bool, params: BktParams) -> float:

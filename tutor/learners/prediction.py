@@ -1,9 +1,10 @@
-"""The predicted score shown to learners and instructors: from BKT, or from the torch KT model when it is better.
+"""The predicted score shown to learners and instructors: from whichever model predicts the course best.
 
-`tutor train-kt` saves the model (`kt-COURSE.pt`) and a report (`kt-COURSE.json`) with both models'
-AUC on the same held-out learners. The KT model is used only when that report says its AUC beats
-BKT's and the model file is there; otherwise BKT (always available, with default parameters before
-a fit). Every prediction says which model produced it and why, so a number on screen can be traced.
+`tutor train-kt` trains the torch candidates (DKT, SAKT), scores them and BKT on the same held-out
+learners of the course, saves the torch models (`kt-COURSE-dkt.pt`, `kt-COURSE-sakt.pt`) and a report
+(`kt-COURSE.json`) with every candidate's AUC. A torch model is used only when that report says it has the highest AUC
+and its file is there; otherwise BKT (always available, with default parameters before a fit). Every
+prediction says which model produced it and why, so a number on screen can be traced.
 Shortcuts: the choice is per course, not per concept; a learner history longer than the model's
 MAX_LEN keeps its most recent answers; a concept the model was not trained on falls back to BKT.
 """
@@ -23,7 +24,8 @@ from tutor.db.models import Attempt, utcnow
 from tutor.errors import KtModelError
 from tutor.learners.mastery import is_correct, predict_correct
 
-ModelName = Literal["bkt", "kt"]
+ModelName = Literal["bkt", "dkt", "sakt"]
+LABELS = {"bkt": "BKT", "dkt": "DKT", "sakt": "SAKT"}
 
 
 @dataclass(frozen=True)
@@ -40,30 +42,36 @@ class Prediction:
 class ModelChoice:
     model: ModelName
     reason: str
-    path: Path | None = None  # the KT model file when model == "kt"
+    path: Path | None = None  # the torch model file when the model is not BKT
 
 
 def choose_model(course: str, settings: Settings | None = None) -> ModelChoice:
     """Which model predicts for `course`, from the report `train-kt` wrote beside the model."""
-    from tutor.learners.kt import model_path
+    from tutor.learners.kt import best_model, model_path, report_path
 
     settings = settings or get_settings()
-    path = model_path(settings, course)
-    report_path = path.with_suffix(".json")
-    if not report_path.exists():
+    report_file = report_path(settings, course)
+    if not report_file.exists():
         return ModelChoice("bkt", "no knowledge-tracing model has been trained for this course (tutor train-kt)")
     try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        auc_kt, auc_bkt = float(report["auc_kt"]), float(report["auc_bkt"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise KtModelError(report_path, f"the report is unreadable ({exc})") from exc
-    scores = f"held-out AUC: knowledge-tracing model {auc_kt:.3f}, BKT {auc_bkt:.3f}"
-    # NaN compares False: a report without both classes in its test set never picks KT.
-    if not auc_kt > auc_bkt:
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+        if isinstance(report, dict) and "auc" not in report and "auc_kt" in report:
+            # Written by the single-model train-kt of earlier versions: its model file is not used any more.
+            return ModelChoice("bkt", "the knowledge-tracing models were trained by an older version; run tutor train-kt again")
+        auc = {str(k): float(v) for k, v in report["auc"].items()}
+        auc["bkt"]  # noqa: B018 - every report scores BKT
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KtModelError(report_file, f"the report is unreadable ({exc!r}); run tutor train-kt again") from exc
+    scores = "held-out AUC: " + ", ".join(f"{LABELS.get(m, m)} {v:.3f}" for m, v in auc.items())
+    best = best_model(auc)
+    if best == "bkt":
         return ModelChoice("bkt", f"BKT predicts at least as well ({scores})")
+    if best not in LABELS:
+        raise KtModelError(report_file, f"the report names an unknown model {best!r}; run tutor train-kt again")
+    path = model_path(settings, course, best)
     if not path.exists():
         raise KtModelError(path, "the report says the model is better, but the model file is missing")
-    return ModelChoice("kt", f"the knowledge-tracing model predicts better ({scores})", path)
+    return ModelChoice(best, f"{LABELS[best]} predicts best ({scores})", path)
 
 
 _loaded: dict[tuple[str, float], object] = {}  # (path, mtime) -> KtModel: load once per trained file
@@ -82,10 +90,10 @@ def _load(path: Path):
 
 
 def _history(session: Session, learner_id: str, course: str) -> list[tuple[str, int]]:
-    rows = session.execute(sa.select(Attempt.concept, Attempt.score)
+    rows = session.execute(sa.select(Attempt.concept, Attempt.score, Attempt.hints_used)
                            .where(Attempt.learner_id == learner_id, Attempt.course == course)
                            .order_by(Attempt.created_at, Attempt.id)).all()
-    return [(concept, int(is_correct(score))) for concept, score in rows]
+    return [(concept, int(is_correct(score, hints))) for concept, score, hints in rows]
 
 
 def predict_concepts(session: Session, learner_id: str, course: str, concepts: list[str], *,
@@ -97,14 +105,16 @@ def predict_concepts(session: Session, learner_id: str, course: str, concepts: l
     choice = choose_model(course, settings)
     state = load_state(session, learner_id, course, concepts, utcnow())  # also checks the learner exists
     out: dict[str, Prediction] = {}
-    model = _load(choice.path) if choice.model == "kt" else None
+    model = _load(choice.path) if choice.model != "bkt" else None
+    if model is not None and model.kind != choice.model:
+        raise KtModelError(choice.path, f"the report names {choice.model} but the file holds {model.kind}; run tutor train-kt again")
     history = _history(session, learner_id, course)[-(MAX_LEN - 1):] if model else []
     for concept in concepts:
         if model is not None and concept in model.concepts:
             # The model predicts each answer from the answers before it, so the label of the appended
             # step is never read: its prediction is the chance of getting `concept` right next.
             probs = model.predict([[*history, (concept, 0)]])[0]
-            out[concept] = Prediction(float(probs[-1]), "kt", choice.reason)
+            out[concept] = Prediction(float(probs[-1]), choice.model, choice.reason)
             continue
         st = state.get(concept)
         reason = choice.reason if model is None else "the knowledge-tracing model was not trained on this concept; BKT is used"
@@ -114,5 +124,5 @@ def predict_concepts(session: Session, learner_id: str, course: str, concepts: l
 
 def predicted_success(session: Session, learner_id: str, course: str, concept: str, *,
                       settings: Settings | None = None) -> Prediction:
-    """P(this learner answers the next question on `concept` right), from the better of BKT and KT."""
+    """P(this learner answers the next question on `concept` right), from the course's best model."""
     return predict_concepts(session, learner_id, course, [concept], settings=settings)[concept]

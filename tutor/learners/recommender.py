@@ -140,7 +140,11 @@ def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, o
     st = state.get(concept)
     name = graph.node(concept).title or concept
     parts = []
-    if kind == "review":
+    if kind == "review" and st.recent and st.recent[-1] is False:
+        # A miss puts the concept in FSRS's (re)learning steps: it is due again minutes later, so the
+        # recall estimate (just reviewed: near 100%) says nothing useful; the retry is the reason.
+        parts.append(f"{name} is back for a retry")
+    elif kind == "review":
         days = (state.now - st.due).total_seconds() / 86400 if st.due else 0.0
         when = "today" if days < 1 else f"{int(days)} day{'s' if int(days) != 1 else ''} ago"
         parts.append(f"{name} was due for review {when}")

@@ -72,6 +72,6 @@ def load_state(session: Session, learner_id: str, course: str, concepts: list[st
     for row in session.scalars(owned(Attempt).order_by(Attempt.created_at, Attempt.id)):
         if row.concept in states:
             recent = states[row.concept].recent
-            recent.append(is_correct(row.score))
+            recent.append(is_correct(row.score, row.hints_used))
             del recent[:-RECENT]
     return LearnerState(learner_id, now, states, goals=list(learner.goals), interests=list(learner.interests))

@@ -4,8 +4,10 @@ The model is picked by short name from the catalogue (TUTOR_LLM_LOCAL_MODEL, tut
 the packages that carry it, joined once into a cache and checked by sha256 before loading), or given
 as any GGUF file by TUTOR_LLM_MODEL_PATH.
 
-One `Llama` per model file per process (loading costs ~0.3 s and memory), and one generation at a time
-per model behind a lock: a llama context is not thread-safe, so concurrent callers queue. Settings
+One `Llama` per model file per process (loading costs ~0.3 s and memory). A llama context is not
+thread-safe: the registry wraps this backend in `serialised` (one generation at a time per model file),
+so concurrent callers of `get_chat_model` queue; a caller that builds LocalChatModel itself must not share
+it between threads. Settings
 chosen by measurement on 2 cores (FACTS.md): n_ctx 2048 (the library default of 512 truncates our
 prompts), n_threads 2 (flash attention measured no faster under load).
 """
@@ -64,14 +66,10 @@ def load_llama(path: Path | str | None = None):
         return _llama(str(resolve_model_path(path)))
 
 
-_generation_locks: dict[str, threading.Lock] = {}
-
-
 class LocalChatModel:
     def __init__(self, model_path: Path | str | None = None):
         self.path = resolve_model_path(model_path)
         self.name = f"local:{self.path.name}"
-        self._lock = _generation_locks.setdefault(str(self.path), threading.Lock())
 
     @property
     def llama(self):
@@ -95,10 +93,9 @@ class LocalChatModel:
             grammar = LlamaGrammar.from_string(grammar_for(json_schema), verbose=False)
         llama = self.llama
         started = time.perf_counter()
-        with self._lock:
-            out = llama.create_chat_completion(
-                messages=list(messages), max_tokens=max_tokens, temperature=temperature, grammar=grammar, stop=stop, seed=0
-            )
+        out = llama.create_chat_completion(
+            messages=list(messages), max_tokens=max_tokens, temperature=temperature, grammar=grammar, stop=stop, seed=0
+        )
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Completion(
@@ -114,11 +111,9 @@ class LocalChatModel:
         self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.2, stop: list[str] | None = None
     ) -> Iterator[str]:
         llama = self.llama
-        # The lock is held for the whole stream: the context is busy until the last token.
-        with self._lock:
-            for chunk in llama.create_chat_completion(
-                messages=list(messages), max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True, seed=0
-            ):
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+        for chunk in llama.create_chat_completion(
+            messages=list(messages), max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True, seed=0
+        ):
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece

@@ -24,9 +24,13 @@ class OpenAIChatModel:
     def __init__(self, base_url: str, api_key: str = "not-needed", model: str = "default", timeout_s: float = 60.0, max_retries: int = 2):
         from openai import OpenAI
 
-        self.base_url = base_url
+        from tutor.redact import redact_url
+
+        # The URL as shown: in the model's name (stored with events, items and eval runs) and in every error
+        # message, without a password or key it may carry; the client alone gets the real one.
+        self.base_url = redact_url(base_url)
         self.model = model
-        self.name = f"openai:{model}@{base_url}"
+        self.name = f"openai:{model}@{self.base_url}"
         self.client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=max_retries)
         self._schema_mode = "json_schema"
 

@@ -21,7 +21,8 @@ from typing import Callable, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tutor.errors import GenerationError, LLMResponseError
-from tutor.llm.base import ChatModel, Completion, Message
+from tutor.llm.base import ChatModel, Completion, Message, PromptMessages, prompt_of
+from tutor.prompts import load_prompt
 
 T = TypeVar("T", bound=BaseModel)
 _STOCK_CHAR_RULE = r'char ::= [^"\\] '
@@ -75,8 +76,6 @@ def generate_structured(
     `schema`, when given, is what the model is constrained to (narrower than `output`'s own schema, e.g. a
     choice among values known only at run time); `output` still validates the reply.
     """
-    from tutor.prompts import load_prompt
-
     reask = load_prompt("reask")
     schema = schema or schema_for(output)
     history = list(messages)
@@ -101,10 +100,13 @@ def generate_structured(
         if not problems:
             return Structured(value=value, attempts=attempt, completions=completions)
         last_error = "; ".join(problems)
-        history = list(messages) + [
-            Message(role="assistant", content=completion.text),
-            *[m for m in reask.render(problems=problems) if m["role"] == "user"],
-        ]
+        # The re-ask still names the prompt it re-asks (the call log counts re-asks per prompt version).
+        prompt_id, prompt_version = prompt_of(messages)
+        history = PromptMessages(
+            [*messages, Message(role="assistant", content=completion.text),
+             *[m for m in reask.render(problems=problems) if m["role"] == "user"]],
+            prompt_id=prompt_id, prompt_version=prompt_version,
+        )
     raise GenerationError(what, max_retries + 1, last_text, last_error)
 
 

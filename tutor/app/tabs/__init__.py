@@ -15,6 +15,6 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from tutor.app.accounts import User
+from tutor.services.accounts import User
 
 UserOf = Callable[[gr.Request | None], User]

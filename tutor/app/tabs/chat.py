@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import chat, practice
-from tutor.app.context import AppContext
+from tutor.services import practice, tutoring
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard, guard_stream
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, turns: gr.State) -> gr.Button:
+def message_text(content) -> str:
+    """The text of a chat message as the Chatbot hands it back. Gradio's message format gives `content`
+    as a list of parts ({"type": "text", "text": ...}, files, components), not the string we sent it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return "\n".join(t for t in (message_text(part) for part in content) if t)
+    return ""
+
+
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, turns: gr.State) -> gr.Button:
     """The tab and its events. Returns the "Quiz me" button: the Practice tab wires it to its own outputs."""
     with gr.Tab("Chat", id="chat"):
         chatbot = gr.Chatbot(label="Tutor", height=420, elem_id="chatbot", sanitize_html=True)
@@ -31,11 +43,11 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: g
         if simpler:
             asked = [m for m in history if m["role"] == "user"]
             if not asked:
-                raise TutorError("Ask a question first; then I can explain it more simply.")
-            message = asked[-1]["content"]
+                raise InvalidInputError("Ask a question first; then I can explain it more simply.")
+            message = message_text(asked[-1]["content"])
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         yield history, turn_ids, ""
-        for shown, turn in chat.answer(ctx, user, course_id, message, simpler=simpler):
+        for shown, turn in tutoring.answer(ctx, user, course_id, message, simpler=simpler):
             history[-1] = {"role": "assistant", "content": shown}
             if turn is not None:
                 turn_ids = dict(turn_ids) | {len(history) - 1: turn.event_id}
@@ -55,15 +67,15 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: g
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         event_id = (turn_ids or {}).get(index)
         if event_id is None:
-            raise TutorError("Only the tutor's answers can be rated.")
-        chat.rate(ctx, user_of(request), event_id, bool(data.liked))
+            raise InvalidInputError("Only the tutor's answers can be rated.")
+        tutoring.rate(ctx, user_of(request), event_id, bool(data.liked))
         gr.Info("Thanks: your rating was stored.")
 
     chatbot.like(on_like, [turns], None)
 
     @guard
     def what_next(history, course_id, request: gr.Request):
-        text = chat.what_next(ctx, user_of(request), course_id)
+        text = tutoring.what_next(ctx, user_of(request), course_id)
         return list(history or []) + [{"role": "user", "content": "What next?"}, {"role": "assistant", "content": text}]
 
     next_btn.click(what_next, [chatbot, course], [chatbot])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import community
-from tutor.app.context import AppContext
+from tutor.services import community
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     """The tab and its events; it loads when opened."""
     with gr.Tab("Community", id="community") as community_tab:
         opt_in = gr.Checkbox(label="Show me to other learners as a study partner (display name and what we could "
@@ -24,7 +24,7 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     def load_community(course_id, request: gr.Request):
         user = user_of(request)
         if not course_id:
-            raise TutorError("Choose a course first.")
+            raise InvalidInputError("Choose a course first.")
         joined = community.is_opted_in(ctx, user)
         if joined:
             found = community.partners(ctx, user, course_id)

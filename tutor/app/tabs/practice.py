@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.app import practice
-from tutor.app.context import AppContext
+from tutor.services import practice, progress
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, quiz_btn: gr.Button,
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presented: gr.State, quiz_btn: gr.Button,
           tabs: gr.Tabs) -> None:
     """The tab and its events, plus the Chat tab's "Quiz me" (`quiz_btn`): it opens this tab (`tabs`) on
     the next exercise."""
-    with gr.Tab("Practice", id="practice"):
+    with gr.Tab("Practice", id="practice") as practice_tab:
+        focus = gr.Dropdown(label="Practise", choices=[("Recommended for me", "")], value="", elem_id="practise-concept",
+                            info="The tutor's recommendation, or one concept in a row")
+        focus_state = gr.State("")  # the concept picked (server-side); "" is the recommendation
         exercise_md = gr.Markdown("Press **Next exercise** for the one the tutor recommends.", elem_id="exercise")
         choice = gr.Radio(label="Choose one", choices=[], visible=False, elem_id="choice")
         answer_box = gr.Textbox(label="Your answer", visible=False, elem_id="answer")
@@ -30,18 +33,29 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, presented: g
         return (shown, shown.markdown(), gr.update(choices=shown.options, value=None, visible=is_choice),
                 gr.update(value="", visible=not is_choice), "")
 
+    def concept_choices(course_id, picked):
+        choices = [("Recommended for me", "")]
+        if course_id:
+            choices += progress.concepts(ctx, course_id)
+        value = picked if picked in {v for _, v in choices} else ""
+        return gr.update(choices=choices, value=value), value
+
+    practice_tab.select(guard(concept_choices), [course, focus_state], [focus, focus_state])
+    # A State input is left out of the API's data list, so API clients call next_exercise with the course alone.
+    focus.input(lambda picked: picked or "", [focus], [focus_state])
+
     @guard
-    def next_exercise(course_id, request: gr.Request):
-        return show_exercise(practice.next_exercise(ctx, user_of(request), course_id))
+    def next_exercise(course_id, concept, request: gr.Request):
+        return show_exercise(practice.next_exercise(ctx, user_of(request), course_id, concept or None))
 
     practice_outputs = [presented, exercise_md, choice, answer_box, feedback_md]
-    next_ex_btn.click(next_exercise, [course], practice_outputs)
+    next_ex_btn.click(next_exercise, [course, focus_state], practice_outputs)
 
     @guard
-    def quiz_me(course_id, request: gr.Request):
-        return (*next_exercise.__wrapped__(course_id, request), gr.Tabs(selected="practice"))
+    def quiz_me(course_id, concept, request: gr.Request):
+        return (*next_exercise.__wrapped__(course_id, concept, request), gr.Tabs(selected="practice"))
 
-    quiz_btn.click(quiz_me, [course], [*practice_outputs, tabs])
+    quiz_btn.click(quiz_me, [course, focus_state], [*practice_outputs, tabs])
 
     @guard
     def submit(shown, picked, typed, request: gr.Request):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from tutor.app import progress
-from tutor.app.context import AppContext
+from tutor.services import concept_map, progress
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     """The tab and its events; it loads when opened."""
     with gr.Tab("Progress", id="progress") as progress_tab:
         with gr.Row():
@@ -22,23 +22,25 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
         mastery_table = gr.Dataframe(headers=["concept", "mastery", "attempts", "correct", "next review"],
                                      interactive=False, elem_id="mastery-table")
         summary_md = gr.Markdown(elem_id="progress-summary")
+        learner_map = gr.HTML(elem_id="learner-map", label="Where you stand")
         recs_md = gr.Markdown(elem_id="recommendations")
         shown_recs = gr.State([])  # the recommendations on screen (server-side), for thumbs up/down
         with gr.Row():
             rec_pick = gr.Dropdown(label="Rate a recommendation", choices=[], elem_id="rec-pick")
-            rec_up = gr.Button("👍", elem_id="rec-up")
-            rec_down = gr.Button("👎", elem_id="rec-down")
+            # Words, not emoji: a machine without an emoji font draws those as empty boxes.
+            rec_up = gr.Button("Helpful", elem_id="rec-up")
+            rec_down = gr.Button("Not helpful", elem_id="rec-down")
         rec_result = gr.Markdown(elem_id="rec-result")
         with gr.Row():
             goal = gr.Dropdown(label="Goal concept", choices=[], elem_id="goal")
             path_btn = gr.Button("Path to goal", elem_id="path")
-        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False)
+        path_table = gr.Dataframe(headers=["concept", "title", "mastery", "needs"], interactive=False, elem_id="path-table")
 
     @guard
     def load_progress(course_id, learner_id, request: gr.Request):
         user = user_of(request)
         if not course_id:
-            raise TutorError("Choose a course first.")
+            raise InvalidInputError("Choose a course first.")
         view = progress.progress(ctx, user, course_id, (learner_id or "").strip() or None)
         frame = pd.DataFrame([{"concept": r["title"], "mastery": round(r["mastery"], 3)} for r in view.rows])
         due = ", ".join(r["title"] for r in view.due) or "none"
@@ -50,16 +52,18 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
             recs = "**Recommended next**\n\n" + "\n".join(f"1. **{r['title']}** ({r['kind']}) — {r['why']}" for r in items)
         goals = progress.concepts(ctx, course_id)
         picks = gr.update(choices=[(r["title"], i) for i, r in enumerate(items)], value=None)
-        return frame, view.table(), summary, recs, gr.update(choices=goals), items, picks
+        picture = concept_map.svg(ctx, course_id, concept_map.learner_mastery(ctx, view.learner_id, course_id), who=view.learner_id)
+        return frame, view.table(), summary, recs, gr.update(choices=goals), items, picks, picture
 
-    progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal, shown_recs, rec_pick]
+    # The map goes last: API clients read the outputs by position.
+    progress_outputs = [mastery_plot, mastery_table, summary_md, recs_md, goal, shown_recs, rec_pick, learner_map]
     refresh_btn.click(load_progress, [course, learner_box], progress_outputs)
     progress_tab.select(load_progress, [course, learner_box], progress_outputs)
 
     @guard
     def rate_rec(items, index, request: gr.Request, liked=True):
         if index is None or not 0 <= int(index) < len(items or []):
-            raise TutorError("Choose a recommendation to rate first.")
+            raise InvalidInputError("Choose a recommendation to rate first.")
         return progress.rate_recommendation(ctx, user_of(request), items[int(index)], liked)
 
     rec_up.click(rate_rec, [shown_recs, rec_pick], [rec_result])
@@ -73,7 +77,7 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     @guard
     def load_path(course_id, goal_id, request: gr.Request):
         if not goal_id:
-            raise TutorError("Choose a goal concept first.")
+            raise InvalidInputError("Choose a goal concept first.")
         return pd.DataFrame(progress.path_to(ctx, user_of(request), course_id, goal_id), columns=["concept", "title", "mastery", "needs"])
 
     path_btn.click(load_path, [course, goal], [path_table])

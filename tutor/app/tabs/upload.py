@@ -8,11 +8,11 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from tutor.app import courses
-from tutor.app.context import AppContext
+from tutor.services import authoring
+from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 class UploadTab(NamedTuple):
@@ -21,11 +21,11 @@ class UploadTab(NamedTuple):
     course_table: gr.Dataframe  # every course: on_course refreshes it
 
 
-def course_rows(ctx: AppContext) -> list[list]:
-    return [[c["course"], c["title"], c["files"], c["chunks"]] for c in courses.list_courses(ctx)]
+def course_rows(ctx: ServiceContext) -> list[list]:
+    return [[c["course"], c["title"], c["files"], c["chunks"]] for c in authoring.list_courses(ctx)]
 
 
-def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choices: Callable[[], list[str]]) -> UploadTab:
+def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, course_choices: Callable[[], list[str]]) -> UploadTab:
     """The tab and its events. An upload or a removed course also updates the shared `course` picker."""
     with gr.Tab("Upload", id="upload", visible=False) as upload_tab:
         with gr.Row():
@@ -39,13 +39,15 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choic
             rm_source = gr.Dropdown(label="File of the selected course", choices=[], elem_id="rm-source")
             rm_file_btn = gr.Button("Remove file", elem_id="rm-file")
             rm_course_btn = gr.Button("Remove whole course", variant="stop", elem_id="rm-course")
-        rm_result = gr.Markdown()
+        rm_result = gr.Markdown(elem_id="rm-result")
 
     @guard
     def do_upload(course_id, title, files, request: gr.Request, bar=gr.Progress()):
         paths = [(f if isinstance(f, str) else f.name) for f in (files or [])]
         pairs = [(p, os.path.basename(getattr(f, "orig_name", None) or p)) for p, f in zip(paths, files or [])]
-        result = courses.upload(ctx, user_of(request), course_id, pairs, title, progress=lambda x, text: bar(x, desc=text))
+        result = authoring.upload(ctx, user_of(request), course_id, pairs, title, progress=lambda x, text: bar(x, desc=text))
+        if result.loaded:
+            ctx.pool.fill(result.course)  # write the new concepts' exercises before a learner asks
         choices = course_choices()
         return result.summary(), course_rows(ctx), gr.update(choices=choices, value=result.course), None
 
@@ -54,14 +56,15 @@ def build(ctx: AppContext, user_of: UserOf, *, course: gr.Dropdown, course_choic
     @guard
     def remove_file(course_id, source, request: gr.Request):
         if not source:
-            raise TutorError("Choose a file to remove.")
-        return courses.remove(ctx, user_of(request), course_id, source), course_rows(ctx)
+            raise InvalidInputError("Choose a file to remove.")
+        return authoring.remove(ctx, user_of(request), course_id, source), course_rows(ctx)
 
     rm_file_btn.click(remove_file, [course, rm_source], [rm_result, course_table])
 
     @guard
     def remove_course(course_id, request: gr.Request):
-        message = courses.remove(ctx, user_of(request), course_id)
+        message = authoring.remove(ctx, user_of(request), course_id)
+        ctx.pool.forget(course_id)
         choices = course_choices()
         return message, course_rows(ctx), gr.update(choices=choices, value=choices[0] if choices else None)
 

@@ -1,9 +1,10 @@
 """Text metrics for explanations: grounding, citation precision, reference coverage, readability, length.
 
 Grounding is lexical, with the threshold stated: a sentence is supported when at least SUPPORT (50%) of
-its content words (stop words removed, crude stemming) occur in one of the passages it cites: the
-lexical half of `tutor.generation.attribution.supports`, the rule by which the explainer decides which
-model sentences to show and cite. A sentence that cites nothing is unsupported. Lexical support rewards quoting and misses paraphrase; that suits
+its content words (stop words removed, stemmed: the shared tokenizer in tutor.retrieval.tokens) occur in one of
+the passages it cites: the lexical half of `tutor.generation.attribution.supports`, the rule by which the
+explainer decides which model sentences to show and cite. A sentence
+that cites nothing is unsupported. Lexical support rewards quoting and misses paraphrase; that suits
 this tutor, whose answers are meant to stay close to the course text.
 
 Readability is the Flesch-Kincaid grade level, 0.39 (words/sentences) + 11.8 (syllables/words) - 15.59,
@@ -20,7 +21,8 @@ from typing import Mapping, Sequence
 
 from tutor.evaluation.metrics import Score, share
 from tutor.generation.attribution import LEXICAL, supports
-from tutor.generation.text import answer_sentences, content_tokens, lexical_support
+from tutor.generation.text import answer_sentences, lexical_support
+from tutor.retrieval.tokens import content_tokens
 
 SUPPORT = LEXICAL
 COVERAGE = 0.5

@@ -2,7 +2,7 @@
 (parse rate of model drafts, schema validity of items), the verifier, key support, a blind second pass,
 distractor plausibility, duplicates, and how many items the model (not the fallback) wrote.
 
-Params: n (items per concept, default 3), max_retries (re-asks per draft, default 0: each costs seconds).
+Params: n (items per concept, default 3), max_retries (re-asks per draft; default: the tutor's batch retry policy, tutor.llm.retry).
 The verifier is re-run at scoring time without embeddings (lexical checks only), so `tutor eval score`
 judges outputs from elsewhere the same way.
 """
@@ -40,7 +40,7 @@ class ExerciseTask(Task):
     def produce(self, case: dict, ctx) -> dict:
         from tutor.generation.exercises import ExerciseGenerator, course_passages
 
-        generator = ExerciseGenerator(ctx.model, embedder=ctx.embedder, max_retries=int(ctx.params.get("max_retries", 0)))
+        generator = ExerciseGenerator(ctx.model, embedder=ctx.embedder, max_retries=ctx.max_retries("batch"))
         generator.prompt = ctx.prompt_for("exercise")
         passages = course_passages(ctx.retriever, ctx.course, case["concept"])
         batch = generator.generate(passages, n=case["n"] or int(ctx.params.get("n", 3)), pool_passages=_all_passages(ctx))

@@ -1,7 +1,7 @@
 """Explanations: the tutor's Explainer answers each question; scored for grounding, citations, coverage
 of the case's reference points, readability for the learner's level and length.
 
-Params: k (passages, default 4), max_retries (default 0, as the CLI on the embedded model).
+Params: k (passages, default 4), max_retries (default: the tutor's interactive retry policy, tutor.llm.retry).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def explain(question: str, ctx, retriever=None, level: str = "beginner") -> dict
     from tutor.generation.explanation import Explainer
     from tutor.generation.models import LearnerProfile
 
-    explainer = Explainer(ctx.model, retriever or ctx.retriever, k=int(ctx.params.get("k", 4)), max_retries=int(ctx.params.get("max_retries", 0)))
+    explainer = Explainer(ctx.model, retriever or ctx.retriever, k=int(ctx.params.get("k", 4)), max_retries=ctx.max_retries("interactive"))
     explainer.prompt = ctx.prompt_for("explain")
     result = explainer.explain(question, ctx.course, LearnerProfile(level=level))
     return {

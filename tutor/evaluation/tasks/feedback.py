@@ -2,7 +2,7 @@
 label (correct / partly / incorrect), misconception match, and hints that give the key away.
 
 Each case carries its exercise (type, question, options, key, explanation, source passage) so the
-dataset stands alone. Params: max_retries (rubric re-asks, default 0).
+dataset stands alone. Params: max_retries (rubric re-asks; default: the tutor's interactive retry policy).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class FeedbackTask(Task):
     def produce(self, case: dict, ctx) -> dict:
         from tutor.generation.feedback import Grader
 
-        grader = Grader(ctx.model, embedder=ctx.embedder, max_retries=int(ctx.params.get("max_retries", 0)))
+        grader = Grader(ctx.model, embedder=ctx.embedder, max_retries=ctx.max_retries("interactive"))
         grader.prompt = ctx.prompt_for("grade")
         feedback = grader.grade(_exercise(case, ctx.course), case["learner_answer"])
         return feedback.model_dump(include={"verdict", "score", "grader", "misconception", "hint", "similarity", "prompt_id", "prompt_version", "model"})
