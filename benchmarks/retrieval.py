@@ -1,14 +1,19 @@
-"""Retrieval benchmark: quality on the dev set, ingest speed, query latency at 10k and 100k chunks.
+"""Retrieval benchmark: quality on both dev sets, ingest speed, query latency at 10k and 100k chunks.
 
-    python benchmarks/retrieval.py [--json] [--sweep] [--skip-scale]
+    python benchmarks/retrieval.py [--json] [--cv] [--quality-only] [--skip-scale] [--demo-only]
 
-Quality: every question of evals/datasets/retrieval_dev.jsonl is searched dense-only, BM25-only and
-hybrid over the demo course; a passage is a hit when it contains one of the question's verbatim key
-phrases (Markdown emphasis and whitespace ignored). Baselines are the two single methods.
+Quality: every question of evals/datasets/retrieval_dev.jsonl (our demo course) and of
+evals/datasets/retrieval_thirdparty.jsonl (the PostgreSQL tutorial as HTML and the Bash Reference
+Manual as PDF, fetched with apt by benchmarks/devsets.py) is searched once; each ranking is computed
+from the same candidates: whole-chunk dense, dense with the best sentence, BM25, the hybrid as it
+was (v0: equal-weight fusion of whole-chunk cosine and BM25) and the hybrid now. A passage is a hit
+when it contains one of the question's verbatim key phrases (emphasis and whitespace ignored); for
+PDFs page@1 is the share whose first passage is on the answer's page. `--cv` cross-validates the
+hybrid's weights over the three sets. The stores are kept in .tutor/bench-retrieval between runs.
 Speed: our ingest (parse, chunk, embed, store) in chunks/s beside raw SentenceTransformer.encode of
 the same chunk texts; hybrid query latency beside a bare Chroma query, in stores filled with 10k and
 100k synthetic chunks (encoding 100k real chunks would take 1.5 h here), each in its own process so
-its peak memory is its own. `--sweep` compares chunk sizes on quality.
+its peak memory is its own.
 """
 
 from __future__ import annotations
@@ -29,12 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+BENCH_HOME = ROOT / ".tutor" / "bench-retrieval"
 DEMO = ROOT / "knowledge" / "intro-python"
 DEV_SET = ROOT / "evals" / "datasets" / "retrieval_dev.jsonl"
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[`*_]", "", text).lower().split())
 
 
 def settings_for(home: Path, **overrides):
@@ -51,34 +54,120 @@ def peak_rss_mb() -> float:
 
 # -- quality -------------------------------------------------------------------------------------
 
+# The rankings compared on every set: where search started (v0) and each change since.
+VARIANTS = (
+    ("dense (whole chunk)", "dense", {"sentence_weight": 0.0}),
+    ("dense + best sentence", "dense", {}),
+    ("bm25", "lexical", {}),
+    ("hybrid v0 (RSF 0.5)", "v0", {}),
+    ("hybrid", "hybrid", {}),
+)
+CV_SENTENCE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+CV_LEXICAL = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
-def quality(chunk_tokens: int | None = None) -> dict[str, dict[str, float]]:
+
+def dev_sets(skip_thirdparty: bool = False) -> list[tuple[str, list[Path], list[dict]]]:
+    """(course id, files, questions) for our demo course and each third-party material."""
+    sets = [("dev", [DEMO], [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()])]
+    if skip_thirdparty:
+        return sets
+    import devsets
+
+    try:
+        folders = devsets.fetch_all()
+    except SystemExit as exc:  # no apt, or the archive moved on: say so and measure what we can
+        print(f"third-party dev set unavailable: {exc}", file=sys.stderr)
+        return sets
+    cases = devsets.load_cases()
+    for name, folder in folders.items():
+        sets.append((name, [folder], [c for c in cases if c["corpus"] == name]))
+    return sets
+
+
+def collect(home: Path, skip_thirdparty: bool = False) -> dict[str, list[tuple[dict, object]]]:
+    """course -> [(question, Candidates)]: every question searched once, all signals kept.
+
+    The store lives in `home` and is reused across runs (ingest skips unchanged files): embedding the
+    Bash manual takes minutes here. Each ranking variant is then computed from the same candidates.
+    """
     from tutor.retrieval.embeddings import get_embedder
     from tutor.retrieval.ingest import ingest
     from tutor.retrieval.retriever import Retriever
 
-    cases = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
-    with tempfile.TemporaryDirectory() as tmp:
-        extra = {"chunk_tokens": chunk_tokens} if chunk_tokens else {}
-        settings = settings_for(Path(tmp), **extra)
-        retriever = Retriever(settings, embedder=get_embedder(settings.embedding_model))
-        ingest([DEMO], "dev", retriever.store, retriever.embedder, settings)
-        table = {}
-        for mode in ("dense", "lexical", "hybrid"):
-            ranks = []
-            for case in cases:
-                keys = [normalise(k) for k in case["keys"]]
-                passages = retriever.search(case["question"], "dev", k=10, mode=mode)
-                rank = next((n for n, p in enumerate(passages, 1) if any(k in normalise(p.text) for k in keys)), None)
-                ranks.append(rank)
-            table[mode] = {
-                "hit1": sum(r == 1 for r in ranks) / len(ranks),
-                "hit5": sum(r is not None and r <= 5 for r in ranks) / len(ranks),
-                "mrr10": sum(1 / r for r in ranks if r) / len(ranks),
-                "questions": len(ranks),
-            }
-        table["chunks"] = {"count": retriever.store.raw_collection("dev").count()}
+    settings = settings_for(home)
+    retriever = Retriever(settings, embedder=get_embedder(settings.embedding_model))
+    out = {}
+    for course, paths, cases in dev_sets(skip_thirdparty):
+        ingest(paths, course, retriever.store, retriever.embedder, settings)
+        out[course] = [(case, retriever.candidates(case["question"], course, n=40)) for case in cases]
+        out[course + ":chunks"] = retriever.store.raw_collection(course).count()
+    return out
+
+
+def ranked_ids(found, mode: str, weights: dict) -> list[str]:
+    from tutor.retrieval.retriever import Ranking, rank, relative_score_fusion
+
+    if mode == "v0":  # equal-weight relative score fusion of whole-chunk cosine and BM25
+        dense = [(i, found.dense[i]) for i in found.dense_order]
+        return [i for i, _ in relative_score_fusion(dense, list(found.lexical.items()), 0.5)]
+    return [i for i, _ in rank(found, mode, Ranking(**weights))]
+
+
+def scores(results: list[tuple[dict, object]], mode: str, weights: dict) -> dict[str, float]:
+    """hit@1, hit@5, MRR@10 and, for PDF questions, the share whose first passage is on the right page."""
+    import devsets
+
+    ranks, pages = [], []
+    for case, found in results:
+        ids = ranked_ids(found, mode, weights)[:10]
+        keys = [devsets.normalise(k) for k in case["keys"]]
+        texts = [devsets.normalise(found.passages[i].text) for i in ids]
+        ranks.append(next((n for n, text in enumerate(texts, 1) if any(k in text for k in keys)), None))
+        if case.get("page") is not None:
+            pages.append(bool(ids) and found.passages[ids[0]].page in devsets.case_pages(case))
+    n = len(ranks) or 1
+    return {
+        "hit1": sum(r == 1 for r in ranks) / n,
+        "hit5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "mrr10": sum(1 / r for r in ranks if r) / n,
+        "page1": sum(pages) / len(pages) if pages else None,
+        "questions": len(ranks),
+    }
+
+
+def quality(home: Path, skip_thirdparty: bool = False) -> dict:
+    """{set: {variant: scores}} for the demo set, each third-party material and the third-party set as a whole."""
+    collected = collect(home, skip_thirdparty)
+    courses = [c for c in collected if not c.endswith(":chunks")]
+    table: dict = {"chunks": {c: collected[c + ":chunks"] for c in courses}}
+    for course in courses:
+        table[course] = {label: scores(collected[course], mode, w) for label, mode, w in VARIANTS}
+    third = [r for c in courses if c != "dev" for r in collected[c]]
+    if third:
+        table["third-party"] = {label: scores(third, mode, w) for label, mode, w in VARIANTS}
+    table["_collected"] = collected
     return table
+
+
+def cross_validate(collected: dict) -> list[dict]:
+    """Leave one set out: the weights with the best mean MRR@10 on the others, scored on the one left out."""
+    courses = [c for c in collected if not c.endswith(":chunks")]
+    grid = [{"sentence_weight": s, "lexical_weight": l} for s in CV_SENTENCE for l in CV_LEXICAL]
+    mrr = {(g["sentence_weight"], g["lexical_weight"], c): scores(collected[c], "hybrid", g)["mrr10"] for g in grid for c in courses}
+    folds = []
+    for held in courses + [None]:
+        train = [c for c in courses if c != held]
+        best = max(grid, key=lambda g: (sum(mrr[(g["sentence_weight"], g["lexical_weight"], c)] for c in train), -g["lexical_weight"]))
+        fold = {"held_out": held or "(none: all sets)", **best}
+        if held:
+            fold.update(scores(collected[held], "hybrid", best))
+        folds.append(fold)
+    from tutor.retrieval.retriever import Ranking
+
+    shipped = {"sentence_weight": Ranking().sentence_weight, "lexical_weight": Ranking().lexical_weight}
+    folds.append({"held_out": "mean held-out MRR@10", "procedure": sum(f["mrr10"] for f in folds if "mrr10" in f) / len(courses),
+                  "shipped": sum(scores(collected[c], "hybrid", shipped)["mrr10"] for c in courses) / len(courses), **shipped})
+    return folds
 
 
 # -- ingest speed -------------------------------------------------------------------------------
@@ -161,7 +250,10 @@ def _scale_worker(size: int, queue) -> None:
                       text=t, position=i, concept="synthetic", concept_title="Synthetic", file_sha256="x", file_chunks=50)
                 for i, t in enumerate(batch)
             ]
-            retriever.store.upsert(collection, chunks, vectors.tolist())
+            # Six sentence vectors a chunk, as the Bash manual's chunks average: the metadata a real store carries.
+            sentences = rng.normal(size=(len(batch), 6, embedder.dimension)).astype(np.float32)
+            sentences /= np.linalg.norm(sentences, axis=2, keepdims=True)
+            retriever.store.upsert(collection, chunks, vectors.tolist(), list(sentences))
         retriever.store.bump_revision(collection)
         insert_s = time.perf_counter() - insert_start
         queries = [q["question"] for q in map(json.loads, DEV_SET.read_text().splitlines()) if q]
@@ -204,39 +296,58 @@ def scale(size: int) -> dict:
 # -- report --------------------------------------------------------------------------------------
 
 
+def print_quality(q: dict) -> None:
+    sets = [c for c in q if c not in ("chunks", "_collected")]
+    for name in sets:
+        rows = q[name]
+        count = next(iter(rows.values()))["questions"]
+        where = f"{q['chunks'][name]} chunks" if name in q["chunks"] else "pg-tutorial + bashref"
+        title = {"dev": "demo course (ours)", "third-party": "third-party, all"}.get(name, f"third-party: {name}")
+        print(f"\n{title}: {count} questions, {where}")
+        pdf = any(r["page1"] is not None for r in rows.values())
+        print(f"{'ranking':<24} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}" + (f" {'page@1':>7}" if pdf else ""))
+        for label, r in rows.items():
+            line = f"{label:<24} {r['hit1']:>6.3f} {r['hit5']:>6.3f} {r['mrr10']:>7.3f}"
+            print(line + (f" {r['page1']:>7.3f}" if pdf and r["page1"] is not None else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--sweep", action="store_true", help="compare chunk sizes on quality only")
+    parser.add_argument("--cv", action="store_true", help="cross-validate the fusion weights over the dev sets (quality only)")
+    parser.add_argument("--quality-only", action="store_true", help="skip the ingest and latency measurements")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k latency runs")
+    parser.add_argument("--demo-only", action="store_true", help="skip the third-party dev set (no apt needed)")
     args = parser.parse_args()
 
-    if args.sweep:
-        print(f"{'chunk_tokens':>12} {'chunks':>7} {'mode':>8} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}")
-        for size in (96, 128, 160, 200, 256):
-            table = quality(size)
-            for mode in ("dense", "lexical", "hybrid"):
-                q = table[mode]
-                print(f"{size:>12} {table['chunks']['count']:>7} {mode:>8} {q['hit1']:>6.3f} {q['hit5']:>6.3f} {q['mrr10']:>7.3f}")
+    q = quality(BENCH_HOME, args.demo_only)
+    if args.cv:
+        print_quality(q)
+        print("\nLeave-one-set-out cross-validation of the hybrid weights (chosen by mean MRR@10 on the other sets)")
+        print(f"{'held out':<18} {'sentence':>8} {'bm25':>6} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}")
+        for fold in cross_validate(q["_collected"]):
+            if "procedure" in fold:
+                print(f"mean held-out MRR@10: {fold['procedure']:.3f} choosing per fold; "
+                      f"{fold['shipped']:.3f} with the shipped weights (sentence {fold['sentence_weight']:.2f}, bm25 {fold['lexical_weight']:.2f})")
+                continue
+            tail = f" {fold['hit1']:>6.3f} {fold['hit5']:>6.3f} {fold['mrr10']:>7.3f}" if "hit1" in fold else ""
+            print(f"{fold['held_out']:<18} {fold['sentence_weight']:>8.2f} {fold['lexical_weight']:>6.2f}{tail}")
         return
-
-    q = quality()
-    speed = ingest_speed()
-    scales = {} if args.skip_scale else {size: scale(size) for size in (10_000, 100_000)}
-    figures = {
-        "dense_hit5": q["dense"]["hit5"],
-        "bm25_hit5": q["lexical"]["hit5"],
-        "hybrid_hit1": q["hybrid"]["hit1"],
-        "hybrid_hit5": q["hybrid"]["hit5"],
-        "hybrid_mrr10": q["hybrid"]["mrr10"],
-        "dense_mrr10": q["dense"]["mrr10"],
-        "bm25_mrr10": q["lexical"]["mrr10"],
-        "questions": q["hybrid"]["questions"],
-        "ingest_ratio": speed["ingest_ratio"],
-        "ingest_chunks_per_s": speed["ours_chunks_per_s"],
-        "raw_encode_chunks_per_s": speed["raw_chunks_per_s"],
-        "peak_rss_mb": max([peak_rss_mb()] + [s["peak_rss_mb"] for s in scales.values()]),
-    }
+    speed = None if args.quality_only else ingest_speed()
+    scales = {} if args.skip_scale or args.quality_only else {size: scale(size) for size in (10_000, 100_000)}
+    figures: dict = {"peak_rss_mb": max([peak_rss_mb()] + [s["peak_rss_mb"] for s in scales.values()])}
+    for name in [c for c in q if c not in ("chunks", "_collected")]:
+        tag = {"dev": "demo", "third-party": "thirdparty"}.get(name, name.replace("-", "_"))
+        for label, key in (("dense (whole chunk)", "dense"), ("bm25", "bm25"), ("hybrid v0 (RSF 0.5)", "hybrid_v0"), ("hybrid", "hybrid")):
+            r = q[name][label]
+            for metric in ("hit1", "hit5", "mrr10", "page1"):
+                if r[metric] is not None:
+                    figures[f"{tag}_{key}_{metric}"] = r[metric]
+        figures[f"{tag}_questions"] = q[name]["hybrid"]["questions"]
+    if speed:
+        figures.update(
+            ingest_ratio=speed["ingest_ratio"], ingest_chunks_per_s=speed["ours_chunks_per_s"], raw_encode_chunks_per_s=speed["raw_chunks_per_s"]
+        )
     for size, s in scales.items():
         tag = f"{size // 1000}k"
         figures[f"query_p50_ms_{tag}"] = s["hybrid_p50_ms"]
@@ -248,14 +359,13 @@ def main() -> None:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
         return
 
-    print(f"Retrieval quality on {q['hybrid']['questions']} dev questions ({q['chunks']['count']} chunks)")
-    print(f"{'method':<10} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>8}")
-    for label, mode in (("dense", "dense"), ("bm25", "lexical"), ("hybrid", "hybrid")):
-        print(f"{label:<10} {q[mode]['hit1']:>7.3f} {q[mode]['hit5']:>7.3f} {q[mode]['mrr10']:>8.3f}")
-    print(f"\nIngest: {speed['chunks']} chunks")
-    print(f"{'':<22} {'chunks/s':>9} {'ratio':>7}")
-    print(f"{'raw encode (baseline)':<22} {speed['raw_chunks_per_s']:>9.1f} {1.0:>7.2f}")
-    print(f"{'tutor ingest':<22} {speed['ours_chunks_per_s']:>9.1f} {speed['ingest_ratio']:>7.2f}")
+    print("Retrieval quality: a hit is a passage holding one of the question's key phrases; page@1 = first passage on the answer's page")
+    print_quality(q)
+    if speed:
+        print(f"\nIngest (parse, chunk, embed chunks and their sentences, store): {speed['chunks']} chunks")
+        print(f"{'':<22} {'chunks/s':>9} {'ratio':>7}")
+        print(f"{'raw encode (baseline)':<22} {speed['raw_chunks_per_s']:>9.1f} {1.0:>7.2f}")
+        print(f"{'tutor ingest':<22} {speed['ours_chunks_per_s']:>9.1f} {speed['ingest_ratio']:>7.2f}")
     if scales:
         print("\nQuery latency (k=5, model loaded)")
         print(f"{'chunks':>8} {'chroma p50':>11} {'hybrid p50':>11} {'hybrid p95':>11} {'ratio p50':>10} {'peak MB':>8}")

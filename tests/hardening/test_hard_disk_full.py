@@ -83,7 +83,7 @@ def _says_disk_full(message: str, home: Path) -> None:
 
 def _chunks(ctx, course: str) -> list[tuple[str, str, int]]:
     rows = ctx.store.rows(ctx.store.raw_collection(course), include_documents=False)
-    return sorted((i, m["source"], m["file_chunks"]) for i, _, m in rows)
+    return sorted((p.id, p.source, p.file_chunks) for p in rows)
 
 
 def test_upload_on_a_full_disk_says_so_keeps_the_course_and_the_retry_stores_once(small_disk, hctx, husers, hcourse, demo_course, tmp_path):

@@ -43,7 +43,7 @@ def _rows(home: Path, course: str) -> list[tuple[str, str, int]]:
     from tutor.retrieval.store import VectorStore
 
     store = VectorStore(path=str(home / "chroma"))
-    rows = [(i, m["source"], m["file_chunks"]) for i, _, m in store.rows(store.raw_collection(course), include_documents=False)]
+    rows = [(p.id, p.source, p.file_chunks) for p in store.rows(store.raw_collection(course), include_documents=False)]
     return sorted(rows)
 
 

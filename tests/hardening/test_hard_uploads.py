@@ -46,8 +46,8 @@ def _blank_pdf() -> bytes:
 def _chunks(ctx, course) -> dict[str, int]:
     collection = ctx.store.raw_collection(course)
     counts: dict[str, int] = {}
-    for _, _, meta in ctx.store.rows(collection, include_documents=False):
-        counts[meta["source"]] = counts.get(meta["source"], 0) + 1
+    for passage in ctx.store.rows(collection, include_documents=False):
+        counts[passage.source] = counts.get(passage.source, 0) + 1
     return counts
 
 
@@ -113,7 +113,7 @@ def test_non_utf8_text_is_decoded_not_refused(hctx, husers, hcourse, tmp_path):
     upload.write_bytes(("Une boucle répète le même bloc de code. Très utilisée en Python, elle évite la répétition. " * 5).encode("cp1252"))
     result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(upload), "boucles.txt")])
     assert result.loaded == ["boucles.txt"], result.errors
-    texts = [doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "boucles.txt"]
+    texts = [p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "boucles.txt"]
     assert any("répète" in t for t in texts)
 
 
@@ -126,7 +126,7 @@ def test_html_scripts_and_styles_never_reach_the_store(hctx, husers, hcourse, tm
         encoding="utf-8")
     result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(page), "page.html")])
     assert result.loaded == ["page.html"], result.errors
-    texts = " ".join(doc for _, doc, meta in hctx.store.rows(hctx.store.raw_collection(hcourse)) if meta["source"] == "page.html")
+    texts = " ".join(p.text for p in hctx.store.rows(hctx.store.raw_collection(hcourse)) if p.source == "page.html")
     assert "while loop repeats" in texts
     for bad in ("alert", "evil-marker", "color: red", "<script", "onclick", "steal()"):
         assert bad not in texts

@@ -70,6 +70,27 @@ def _cache_bytes(home) -> int:
     return total
 
 
+def _settled_files(home) -> list:
+    """The cache's files once Gradio's background move (temp name -> cache folder, after the response) is done."""
+    previous = None
+    for _ in range(50):
+        current = sorted(cache_files(home))
+        if current == previous:
+            return current
+        previous = current
+        time.sleep(0.3)
+    return previous
+
+
+def _age(paths, seconds_ago: float) -> None:
+    stamp = time.time() - seconds_ago
+    for path in paths:
+        try:
+            os.utime(path, (stamp, stamp))
+        except FileNotFoundError:
+            pass
+
+
 def _db(home):
     return sa.create_engine(f"sqlite:///{home / 'tutor.db'}")
 
@@ -211,29 +232,24 @@ def test_the_upload_cache_is_bounded_and_old_files_are_removed(served):
     for i in range(3):  # 3 x 0.4 MB: more than the 1 MB cache, but all within the one-minute grace
         reply = upload(url, teacher, {f"part{i}.md": bytes([65 + i]) * 400_000})
         assert reply.status == 200, reply.text
-    files = cache_files(home)
+    files = _settled_files(home)
     assert _cache_bytes(home) >= 1_200_000
-    old = time.time() - 120
-    for path in files:  # as if uploaded two minutes ago
-        os.utime(path, (old, old))
+    _age(files, 120)  # as if uploaded two minutes ago
     reply = upload(url, teacher, {"part3.md": b"D" * 400_000})
     assert reply.status == 200
     deadline = time.time() + 10  # the sweep runs right after the response
     while _cache_bytes(home) > MB and time.time() < deadline:
         time.sleep(0.2)
-    time.sleep(0.5)  # let a sweep in progress finish
-    left = cache_files(home)
+    left = _settled_files(home)
     assert _cache_bytes(home) <= MB
     assert any(p.read_bytes()[:1] == b"D" for p in left), "the newest upload stays"
     # Older than TUTOR_UPLOAD_CACHE_HOURS (6): removed at the next upload whatever the size.
-    stale = time.time() - 7 * 3600
-    for path in left:
-        os.utime(path, (stale, stale))
+    _age(left, 7 * 3600)
     assert upload(url, teacher, {"tiny.md": b"x"}).status == 200
     deadline = time.time() + 10
     while len(cache_files(home)) > 1 and time.time() < deadline:
         time.sleep(0.2)
-    assert [p.read_bytes() for p in cache_files(home)] == [b"x"]
+    assert [p.read_bytes() for p in _settled_files(home)] == [b"x"]
 
 
 # ---- sessions ----

@@ -28,7 +28,7 @@ def run_ingest(retriever, paths, course="demo", **kw):
 
 def all_ids(retriever, course="demo"):
     collection = retriever.store.raw_collection(course)
-    return sorted(i for i, _, _ in retriever.store.rows(collection, include_documents=False))
+    return sorted(p.id for p in retriever.store.rows(collection, include_documents=False))
 
 
 @pytest.fixture
@@ -62,12 +62,12 @@ def test_reingesting_unchanged_files_changes_nothing(retriever, course_dir):
 def test_changed_file_replaces_only_its_own_chunks(retriever, course_dir):
     run_ingest(retriever, [course_dir])
     collection = retriever.store.raw_collection("demo")
-    others = {i for i, _, m in retriever.store.rows(collection, include_documents=False) if m["source"] != "07-loops.md"}
+    others = {p.id for p in retriever.store.rows(collection, include_documents=False) if p.source != "07-loops.md"}
     loops = course_dir / "07-loops.md"
     loops.write_text(loops.read_text() + "\n\n## Loop trivia\nThe zebra-striped loop is our invented example.\n")
     report = run_ingest(retriever, [course_dir])
     assert report.updated == ["07-loops.md"] and len(report.unchanged) == 11
-    now = {i for i, _, m in retriever.store.rows(collection, include_documents=False) if m["source"] != "07-loops.md"}
+    now = {p.id for p in retriever.store.rows(collection, include_documents=False) if p.source != "07-loops.md"}
     assert now == others
     hit = retriever.search("zebra-striped loop", "demo", k=1)[0]
     assert hit.section == "Loops > Loop trivia"
@@ -80,11 +80,11 @@ def test_interrupted_ingest_is_finished_by_a_rerun_without_duplicates(retriever,
         path.write_text(path.read_text().replace("Python", "Python 3"))
     real_upsert, calls = retriever.store.upsert, []
 
-    def dying_upsert(collection, chunks, embeddings):
+    def dying_upsert(collection, chunks, embeddings, *sentences):
         calls.append(len(chunks))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        real_upsert(collection, chunks, embeddings)
+        real_upsert(collection, chunks, embeddings, *sentences)
 
     monkeypatch.setattr(retriever.store, "upsert", dying_upsert)
     # Windows of one batch: the files of the first window are complete when the kill comes.
@@ -100,7 +100,7 @@ def test_interrupted_ingest_is_finished_by_a_rerun_without_duplicates(retriever,
     run_ingest(retriever, [course_dir], course="clean")
 
     def texts(course):
-        return sorted(t for _, t, _ in retriever.store.rows(retriever.store.raw_collection(course)))
+        return sorted(p.text for p in retriever.store.rows(retriever.store.raw_collection(course)))
 
     assert texts("demo") == texts("clean")
     assert len(all_ids(retriever)) == len(set(all_ids(retriever))) == len(texts("clean"))
@@ -180,3 +180,24 @@ def test_two_stores_on_one_path_see_the_same_courses(retriever, course_dir):
     run_ingest(retriever, [course_dir / "02-variables.md"])
     again = VectorStore(path=str(get_settings().chroma_path))
     assert again.course_ids() == ["demo"]
+
+
+def test_a_block_repeated_on_most_pages_never_becomes_a_chunk(tmp_path):
+    from tutor.retrieval.ingest import without_repeated_blocks
+    from tutor.retrieval.loaders import load_document
+
+    footer = "<p>This documentation is licensed under the Example Licence; see the licence page for details.</p>"
+    topics = ["Rows are inserted with the INSERT statement naming the table and the values.",
+              "Rows are removed with DELETE, and a WHERE clause limits which rows go.",
+              "UPDATE changes the values of columns in the rows that match its condition.",
+              "A view is a named query that can be used like a table in later queries."]
+    docs = []
+    for n, topic in enumerate(topics):
+        path = tmp_path / f"p{n}.html"
+        path.write_text(f"<html><head><title>Page {n}</title></head><body><article><h1>Page {n}</h1><p>{topic}</p>{footer}</article></body></html>")
+        docs.append(load_document(path, path.name, 10**6))
+    assert all("Example Licence" in "\n".join(s.text for s in d.sections) for d in docs)
+    cleaned = without_repeated_blocks(docs)
+    texts = ["\n".join(s.text for s in d.sections) for d in cleaned]
+    assert all("Example Licence" not in t for t in texts)
+    assert [topic in t for topic, t in zip(topics, texts)] == [True] * 4

@@ -116,3 +116,65 @@ def test_non_utf8_text_is_decoded(tmp_path):
     path = write(tmp_path, "latin.txt", text.encode("latin-1"))
     doc = load_document(path, "latin.txt", MB)
     assert "café est très chaud" in doc.sections[0].text
+
+
+def test_html_drops_permalink_marks_and_generator_navigation(tmp_path):
+    # Sphinx puts a '¶' link after every heading; DocBook wraps each page in Prev/Up/Next tables.
+    html = """<html><head><title>Tables</title></head><body>
+    <div class="navheader"><table><tr><td><a href="a.html">Prev</a></td><td><a href="b.html">Next</a></td></tr></table></div>
+    <div class="section"><h1>Creating a table<a class="headerlink" href="#creating" title="Permalink">¶</a></h1>
+    <p>You create a new table by specifying the table name along with all column names and their types.</p>
+    <h2>Column types<a class="headerlink" href="#types">¶</a></h2>
+    <p>The varchar type stores character strings of arbitrary length up to a limit you choose.</p></div>
+    <div class="navfooter"><table><tr><td>Up</td><td>Home</td></tr></table></div>
+    <div role="navigation" class="related"><ul><li>modules index</li></ul></div></body></html>"""
+    doc = load_document(write(tmp_path, "table.html", html), "table.html", MB)
+    text = "\n".join(s.text for s in doc.sections)
+    assert [s.heading_path[-1] for s in doc.sections] == ["Creating a table", "Column types"]
+    assert "¶" not in text and "¶" not in doc.title
+    assert "varchar type stores character strings" in text
+    for chrome in ("Prev", "Next", "Home", "modules index"):
+        assert chrome not in text
+
+
+def test_pdf_running_headers_and_printed_page_numbers_are_not_content(tmp_path):
+    body = [
+        "Files are read line by line with a loop over the file object.",
+        "Large data objects should be streamed rather than loaded at once.",
+        "A context manager closes the file even when an error occurs.",
+        "Binary mode returns bytes instead of decoded text.",
+    ]
+    pages = [f"{31 + n} 7 Reading data from files\n{text}\n{31 + n}" for n, text in enumerate(body)]
+    doc = load_document(make_pdf(tmp_path / "book.pdf", pages), "book.pdf", MB)
+    assert [s.text for s in doc.sections] == body
+    assert all("Reading data from files" not in s.text for s in doc.sections)
+
+
+def test_pdf_keeps_a_first_line_that_does_not_recur(tmp_path):
+    pages = ["Chapter one opens here.\nIt explains loops.", "Loops repeat.\nMore on loops.", "Functions group code.\nReturn values."]
+    doc = load_document(make_pdf(tmp_path / "short.pdf", pages), "short.pdf", MB)
+    assert [s.text.splitlines()[0] for s in doc.sections] == ["Chapter one opens here.", "Loops repeat.", "Functions group code."]
+
+
+def test_pdf_table_of_contents_lines_are_not_content(tmp_path):
+    pages = ["Contents\n1 Loops . . . . . . . . . . . . 2\n2 Functions . . . . . . . . . 3", "Loops repeat a block of code.", "Functions group code."]
+    doc = load_document(make_pdf(tmp_path / "toc.pdf", pages), "toc.pdf", MB)
+    assert doc.sections[0].text == "Contents"
+    assert [s.text for s in doc.sections[1:]] == pages[1:]
+
+
+def test_pdf_sections_follow_nested_outline_headings(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.start_section("Quoting", level=0)
+    pdf.multi_cell(0, 8, "3.1 Quoting\nQuoting removes the special meaning of characters.", new_x="LMARGIN", new_y="NEXT")
+    pdf.start_section("Single Quotes", level=1)
+    pdf.multi_cell(0, 8, "3.1.1 Single Quotes\nSingle quotes preserve the literal value of each character.", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "manual.pdf"
+    pdf.output(str(path))
+    doc = load_document(path, "manual.pdf", MB)
+    assert [(s.heading_path[1:], s.page) for s in doc.sections] == [(["Quoting"], 1), (["Quoting", "Single Quotes"], 1)]
+    assert "literal value" in doc.sections[1].text and "literal value" not in doc.sections[0].text

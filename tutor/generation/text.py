@@ -1,8 +1,8 @@
 """Small, deterministic text tools shared by the verifier, the extractive generator and the grader.
 
-Shortcuts: English-only stop words and a crude suffix stemmer (enough to match "loops" with "loop"
-when checking that a key is supported by its passage); sentences are split on end punctuation after
-fenced code blocks are removed, which suits course prose, not poetry.
+Words, stop words and stems come from tutor.retrieval.tokens, the tokenizer BM25 and the eval metrics
+use too (English only); sentences are split on end punctuation after fenced code blocks are removed,
+which suits course prose, not poetry.
 """
 
 from __future__ import annotations
@@ -10,15 +10,11 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-STOP = frozenset(
-    "a an the and or but if then else of to in on at by for with from as is are was were be been being it its this that "
-    "these those you your we our they their he she his her them i me my do does did not no so than too very can will "
-    "just also into out up down over about what which who whom when where why how all any each some such only own same "
-    "should would could may might must has have had there here one".split()
-)
+from tutor.retrieval.tokens import STOP_WORDS as STOP
+from tutor.retrieval.tokens import content_tokens, stem  # noqa: F401  (the shared tokenizer, re-exported)
+
 _FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
-_WORD = re.compile(r"[a-z0-9_]+(?:\(\))?")
 CODE_TERM = re.compile(r"`([^`\n]{1,30})`")
 
 
@@ -26,17 +22,6 @@ def normalise(text: str) -> str:
     """Case-folded, whitespace-collapsed, outer punctuation and quotes removed: for exact comparisons."""
     text = re.sub(r"\s+", " ", str(text).casefold()).strip()
     return text.strip(" .,;:!?\"'`")
-
-
-def stem(word: str) -> str:
-    for suffix in ("ing", "es", "ed", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def content_tokens(text: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(str(text).casefold().replace("`", "")) if w not in STOP]
 
 
 def lexical_support(claim: str, passage: str) -> float:
@@ -53,15 +38,19 @@ def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
 
 
 def prose(text: str) -> str:
-    """Course text without fenced code blocks, heading marks and list bullets."""
-    text = _FENCE.sub(" ", text)
+    """Course text without fenced code blocks, heading marks and list bullets.
+
+    A removed code block ends the sentence before it (its place becomes a paragraph break), so the
+    lead-in "Try this:" never runs on into the next sentence as if the code had not been there."""
+    text = _FENCE.sub("\n\n", text)
     text = re.sub(r"^\s*(#+|[-*]|\d+\.)\s+", "", text, flags=re.MULTILINE)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def sentences(text: str, min_words: int = 6, max_chars: int = 220) -> list[str]:
     out = []
-    for sentence in _SENTENCE_END.split(prose(text)):
+    paragraphs = [prose(p) for p in re.split(r"\n\s*\n|\n(?=\s*#)", _FENCE.sub("\n\n", text))]
+    for sentence in (s for paragraph in paragraphs for s in _SENTENCE_END.split(paragraph)):
         sentence = sentence.strip()
         if len(sentence.split()) >= min_words and len(sentence) <= max_chars and sentence[-1:] in ".!?" and not sentence.startswith("Output"):
             out.append(sentence)

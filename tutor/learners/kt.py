@@ -353,12 +353,12 @@ def train_course(course: str, *, epochs: int = 30, seed: int = 0, kinds: tuple[s
     with session_scope(settings) as session:
         graph = load_graph(session, course)
         params = load_params(session, course)
-        rows = session.execute(sa.select(Attempt.learner_id, Attempt.concept, Attempt.score)
+        rows = session.execute(sa.select(Attempt.learner_id, Attempt.concept, Attempt.score, Attempt.hints_used)
                                .where(Attempt.course == course).order_by(Attempt.created_at, Attempt.id)).all()
     by_learner: dict[str, Sequence] = {}
-    for learner, concept, value in rows:
-        if concept in graph.concepts:
-            by_learner.setdefault(learner, []).append((concept, int(is_correct(value))))
+    for learner, concept, value, hints in rows:
+        if concept in graph.concepts:  # an aided or "partly" answer is no clean correct, as for BKT
+            by_learner.setdefault(learner, []).append((concept, int(is_correct(value, hints))))
     train_ids, test_ids = split_learners(sorted(by_learner))
     if len(train_ids) < 5 or len(test_ids) < 2:
         raise NotEnoughDataError(

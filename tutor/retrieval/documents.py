@@ -1,17 +1,17 @@
 """The data that flows through retrieval: loaded documents, their sections, chunks and passages.
 
 A loader turns a file into a LoadedDocument (title, front matter, sections with heading paths and
-pages); chunking turns sections into Chunks (what is stored); a search returns Passages (a chunk with
-its score), which carry everything a citation needs.
+pages); chunking turns sections into Passages, the store keeps them and hands them back, a search
+returns them scored: one type from ingest to citation.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SECTION_SEPARATOR = " > "
 DocumentKind = Literal["markdown", "text", "html", "pdf"]
@@ -53,37 +53,36 @@ class LoadedDocument(BaseModel):
     front_matter: dict = Field(default_factory=dict)
 
 
-class Chunk(BaseModel):
-    """One stored unit: the text that is embedded and indexed, and the metadata a citation needs."""
+class Passage(BaseModel):
+    """The one passage type: a stored chunk, a search result, a passage generation works from.
+
+    Ingest fills the storage fields (position, file hash and chunk count, prerequisites); a search
+    fills `score`, and `embedding` when the store returned the vector, so nobody re-embeds text the
+    store already holds. Everything a citation needs (source, section, page) is always here.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     id: str
-    course: str
-    source: str
-    section: str
-    page: int | None = None
     text: str
-    position: int = Field(description="Order of the chunk within its document.")
-    concept: str
-    concept_title: str
+    course: str = ""
+    source: str = ""
+    section: str = ""
+    page: int | None = None
+    concept: str = ""
+    concept_title: str = ""
     prerequisites: list[str] = Field(default_factory=list)
-    file_sha256: str
-    file_chunks: int = Field(description="How many chunks the file had when ingested; lets a re-run see an unfinished file.")
+    position: int = Field(default=0, description="Order of the chunk within its document.")
+    file_sha256: str = ""
+    file_chunks: int = Field(default=0, description="How many chunks the file had when ingested; lets a re-run see an unfinished file.")
+    score: float = 0.0
+    embedding: list[float] | None = Field(default=None, repr=False)
+    # Vectors of the passage's sentences (rows, L2-normalised), when the store holds them: search
+    # scores a passage by its best sentence as well as by its whole text.
+    sentence_embeddings: Any = Field(default=None, repr=False, exclude=True)
 
     def embedding_text(self) -> str:
         return embedding_text(self.section, self.text)
-
-
-class Passage(BaseModel):
-    """A search result: a chunk's text and citation fields with a relevance score (higher is better)."""
-
-    id: str
-    text: str
-    course: str
-    source: str
-    section: str
-    page: int | None = None
-    concept: str = ""
-    score: float
 
     def citation(self) -> str:
         where = f"{self.source}, {self.section}"
@@ -98,3 +97,7 @@ class Passage(BaseModel):
             "page": self.page,
             "score": round(self.score, 6),
         }
+
+
+# What ingest stores is the same type as what search returns; the old name stays for readability.
+Chunk = Passage

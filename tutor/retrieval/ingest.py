@@ -17,11 +17,13 @@ from typing import Callable, Iterable
 import yaml
 
 from tutor.config import Settings
-from tutor.errors import DocumentError, TutorError
+from tutor.errors import DocumentError, InvalidInputError, NotFoundError
+from tutor.retrieval.boilerplate import paragraphs, repeated_blocks, without_blocks
 from tutor.retrieval.chunking import chunk_document
-from tutor.retrieval.documents import Chunk, embedding_text
+from tutor.retrieval.documents import Chunk, LoadedDocument
 from tutor.retrieval.embeddings import Embedder
 from tutor.retrieval.loaders import load_document
+from tutor.retrieval.sentences import sentence_vectors
 from tutor.retrieval.store import VectorStore, validate_course_id
 
 COURSE_FILE = "course.yaml"
@@ -62,7 +64,7 @@ class CourseManifest:
                 try:
                     data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
                 except yaml.YAMLError as exc:
-                    raise TutorError(f"{candidate}: not valid YAML ({exc})") from exc
+                    raise InvalidInputError(f"{candidate}: not valid YAML ({exc})") from exc
                 return cls(id=data.get("id"), title=data.get("title"))
         return cls()
 
@@ -124,14 +126,16 @@ def ingest(
     collection = store.collection(course, embedder.name, embedder.dimension, create=True, title=title)
 
     # Phase 1: parse and chunk every file, and find which ones changed (cheap: no embedding yet).
-    pending: list[tuple[str, list[Chunk], dict[str, dict]]] = []
+    pending: list[tuple[str, list[Chunk], dict[str, Chunk]]] = []
     max_bytes = int(settings.max_file_mb * 1_000_000)
+    docs = []
     for path, source in files:
         try:
-            doc = load_document(path, source, max_bytes)
+            docs.append(load_document(path, source, max_bytes))
         except DocumentError as exc:
             report.skipped.append(exc)
-            continue
+    for doc in without_repeated_blocks(docs):
+        source = doc.source
         chunks = chunk_document(doc, course, settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.count_tokens)
         stored = store.source_rows(collection, source)
         if _is_complete(stored, chunks):
@@ -155,7 +159,8 @@ def ingest(
             batch = queue[start : start + EMBED_BATCH]
             chunks = [c for _, c in batch]
             vectors = embedder.embed([c.embedding_text() for c in chunks], batch_size=EMBED_BATCH)
-            store.upsert(collection, chunks, vectors.tolist())
+            sentences = sentence_vectors(embedder, [c.text for c in chunks], batch_size=EMBED_BATCH)
+            store.upsert(collection, chunks, vectors.tolist(), sentences)
             report.chunks_written += len(chunks)
             for n, _ in batch:
                 left[n] -= 1
@@ -173,7 +178,30 @@ def ingest(
     return report
 
 
-def _windows(pending: list[tuple[str, list[Chunk], dict]], size: int) -> Iterable[list[tuple[int, Chunk]]]:
+def without_repeated_blocks(docs: list[LoadedDocument]) -> list[LoadedDocument]:
+    """The documents with the paragraphs that most HTML pages of this ingest share left out.
+
+    Site templates repeat blocks that no element marks as chrome (a licence line, "back to the
+    contents"); on three or more pages, one found on at least half of them is the template's.
+    Markdown and text files are written one by one and PDFs are handled page by page, so only HTML
+    pages are compared. A section left empty is dropped; a page left empty keeps its text.
+    """
+    html = [doc for doc in docs if doc.kind == "html"]
+    doomed = repeated_blocks([[b for s in doc.sections for b in paragraphs(s.text)] for doc in html])
+    if not doomed:
+        return docs
+    cleaned = []
+    for doc in docs:
+        if doc.kind == "html":
+            sections = [s.model_copy(update={"text": without_blocks(s.text, doomed)}) for s in doc.sections]
+            sections = [s for s in sections if s.text.strip()]
+            if sections:
+                doc = doc.model_copy(update={"sections": sections})
+        cleaned.append(doc)
+    return cleaned
+
+
+def _windows(pending: list[tuple[str, list[Chunk], dict[str, Chunk]]], size: int) -> Iterable[list[tuple[int, Chunk]]]:
     """(file number, chunk) pairs grouped into runs of whole files holding about `size` chunks."""
     window: list[tuple[int, Chunk]] = []
     for n, (_, chunks, _) in enumerate(pending):
@@ -185,11 +213,11 @@ def _windows(pending: list[tuple[str, list[Chunk], dict]], size: int) -> Iterabl
         yield window
 
 
-def _is_complete(stored: dict[str, dict], chunks: list[Chunk]) -> bool:
+def _is_complete(stored: dict[str, Chunk], chunks: list[Chunk]) -> bool:
     if not stored or len(stored) != len(chunks):
         return False
     return set(stored) == {c.id for c in chunks} and all(
-        m.get("file_sha256") == chunks[0].file_sha256 and m.get("file_chunks") == len(chunks) for m in stored.values()
+        p.file_sha256 == chunks[0].file_sha256 and p.file_chunks == len(chunks) for p in stored.values()
     )
 
 
@@ -200,17 +228,17 @@ def remove(course: str, store: VectorStore, path: str | None = None) -> tuple[in
     """
     if path is None:
         collection = store.raw_collection(course)
-        sources = sorted({m.get("source") for _, _, m in store.rows(collection, include_documents=False)})
+        sources = sorted({p.source for p in store.rows(collection, include_documents=False)})
         return store.drop(course), sources
     collection = store.raw_collection(course)
     wanted = path.strip().rstrip("/")
     by_source: dict[str, list[str]] = {}
-    for chunk_id, _, meta in store.rows(collection, include_documents=False):
-        by_source.setdefault(str(meta.get("source")), []).append(chunk_id)
+    for passage in store.rows(collection, include_documents=False):
+        by_source.setdefault(passage.source, []).append(passage.id)
     matched = [s for s in by_source if s == wanted or s.startswith(wanted + "/") or Path(wanted).name == s]
     if not matched:
         known = ", ".join(sorted(by_source)[:20]) or "none"
-        raise TutorError(f"No file '{path}' in course '{course}'. Its files: {known}")
+        raise NotFoundError(f"No file '{path}' in course '{course}'. Its files: {known}")
     ids = [i for s in matched for i in by_source[s]]
     store.delete(collection, ids)
     store.bump_revision(collection)
@@ -239,9 +267,9 @@ def reindex(course: str, store: VectorStore, embedder: Embedder, progress: Progr
         progress("total", len(rows))
     for start in range(0, len(rows), EMBED_BATCH):
         batch = rows[start : start + EMBED_BATCH]
-        texts = [embedding_text(str(m.get("section", "")), doc) for _, doc, m in batch]
-        vectors = embedder.embed(texts, batch_size=EMBED_BATCH)
-        new.upsert(ids=[i for i, _, _ in batch], embeddings=vectors.tolist(), documents=[d for _, d, _ in batch], metadatas=[m for _, _, m in batch])
+        vectors = embedder.embed([p.embedding_text() for p in batch], batch_size=EMBED_BATCH)
+        sentences = sentence_vectors(embedder, [p.text for p in batch], batch_size=EMBED_BATCH)
+        store.upsert(new, batch, vectors.tolist(), sentences)
         if progress:
             progress("advance", len(batch))
     store.client.delete_collection(name=old.name)

@@ -1,4 +1,4 @@
-"""BM25 over a course's chunks (bm25s, with English stemming and stop words).
+"""BM25 over a course's chunks (bm25s, with the project's one tokenizer: tutor.retrieval.tokens).
 
 The index is derived state: built from the text stored in Chroma and cached in memory and on disk
 under the collection's revision token, so it is rebuilt exactly when the course changed (by this
@@ -14,10 +14,11 @@ from pathlib import Path
 
 
 def _tokenizer():
-    import Stemmer
     from bm25s.tokenization import Tokenizer
 
-    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en", lower=True)
+    from tutor.retrieval.tokens import STOP_WORDS, stem, words
+
+    return Tokenizer(splitter=words, stemmer=stem, stopwords=sorted(STOP_WORDS), lower=True)
 
 
 class LexicalIndex:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from tutor.errors import DocumentError
+from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_leader_lines, strip_running_lines
 from tutor.retrieval.documents import LoadedDocument, Section
 
 SUFFIX_KINDS = {
@@ -164,7 +165,7 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     import trafilatura
 
     body = trafilatura.extract(
-        html,
+        strip_html_chrome(html),
         output_format="markdown",
         include_formatting=True,
         include_links=False,
@@ -174,9 +175,10 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     )
     if not body or not body.strip():
         raise DocumentError(path, "no main text found in the HTML page")
+    body = strip_heading_marks(body)
     meta = trafilatura.extract_metadata(html)
     title = (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
-    return title.strip(), body
+    return strip_heading_marks(title).strip(), body
 
 
 def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
@@ -196,7 +198,7 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
             except Exception as exc:  # pypdf raises several types for unsupported encryption
                 raise DocumentError(path, f"PDF is encrypted and cannot be opened ({exc})") from exc
         pages = [(n + 1, page.extract_text() or "") for n, page in enumerate(reader.pages)]
-        chapters = _pdf_outline(reader)
+        outline = _pdf_outline(reader)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
@@ -204,35 +206,71 @@ def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:
         # PyPdfError covers LimitReachedError (sizes or loops beyond pypdf's limits): this file fails, not the batch.
         raise DocumentError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
     title = meta_title.strip() or path.stem.replace("_", " ").replace("-", " ")
-    sections = []
-    for number, text in pages:
-        chapter = _chapter_for_page(chapters, number)
-        heading_path = [title, chapter] if chapter and chapter != title else [title]
-        sections.append(Section(heading_path=heading_path, text=_tidy_pdf_text(text), page=number))
-    return title, sections, {}
+    texts = [strip_leader_lines(text) for text in strip_running_lines([text for _, text in pages])]
+    return title, _outline_sections(title, texts, outline), {}
 
 
-def _pdf_outline(reader) -> list[tuple[int, str]]:
-    """(first page, title) of each top-level outline entry, sorted by page; empty without an outline."""
-    entries = []
-    try:
-        for item in reader.outline:
+def _pdf_outline(reader) -> list[tuple[int, int, str]]:
+    """(first page, depth, title) of every outline entry in document order; empty without an outline."""
+    entries: list[tuple[int, int, str]] = []
+
+    def walk(items, depth: int) -> None:
+        for item in items:
             if isinstance(item, list):
-                continue  # nested entries: the top level is enough for a heading path
+                walk(item, depth + 1)
+                continue
             page = reader.get_destination_page_number(item)
-            if page is not None and item.title:
-                entries.append((page + 1, str(item.title).strip()))
+            if page is not None and item.title and str(item.title).strip():
+                entries.append((page + 1, depth, str(item.title).strip()))
+
+    try:
+        walk(reader.outline, 0)
     except Exception:  # a broken outline must not cost us the text: we fall back to pages alone
         return []
-    return sorted(entries)
+    return entries
 
 
-def _chapter_for_page(chapters: list[tuple[int, str]], page: int) -> str | None:
-    current = None
-    for first_page, title in chapters:
-        if first_page <= page:
-            current = title
-    return current
+def _outline_sections(title: str, pages: list[str], outline: list[tuple[int, int, str]]) -> list[Section]:
+    """Pages cut where the outline's headings start, each piece with its full heading path and page.
+
+    An outline entry names the page its heading is on; the cut goes at the line that shows the
+    heading ("3.1.2.2 Single Quotes" for the entry "Single Quotes"), or at the page's start when no
+    line shows it. So a chunk never straddles two subsections, and its heading path (embedded and
+    indexed with it) says which subsection it is from, not only which chapter.
+    """
+    stack: list[str] = []
+    sections: list[Section] = []
+    by_page: dict[int, list[tuple[int, str]]] = {}
+    for page, depth, heading in outline:
+        by_page.setdefault(page, []).append((depth, heading))
+    for number, text in enumerate(pages, 1):
+        lines = text.splitlines()
+        cursor = 0
+        for depth, heading in by_page.get(number, []):
+            at = _heading_line(lines, heading, cursor)
+            cut = cursor if at is None else at
+            body = _tidy_pdf_text("\n".join(lines[cursor:cut]))
+            if body:
+                sections.append(Section(heading_path=[title, *stack], text=body, page=number))
+            cursor = cut
+            del stack[depth:]
+            stack.extend([""] * (depth - len(stack)))  # a level skipped by the outline stays unnamed
+            stack.append(heading)
+        body = _tidy_pdf_text("\n".join(lines[cursor:]))
+        if body:
+            sections.append(Section(heading_path=[title, *[h for h in stack if h]], text=body, page=number))
+    for section in sections:
+        section.heading_path = [h for h in section.heading_path if h]
+    return sections
+
+
+def _heading_line(lines: list[str], heading: str, start: int) -> int | None:
+    """Index of the first line at or after `start` that shows the heading, numbered or not."""
+    pattern = re.compile(r"^\s*(?:(?:[0-9]+|[A-Z])(?:\.[0-9]+)*\.?\s+)?" + re.escape(heading) + r"\s*$", re.IGNORECASE)
+    for index in range(start, len(lines)):
+        if pattern.match(lines[index]):
+            return index
+    return None
 
 
 def _tidy_pdf_text(text: str) -> str:

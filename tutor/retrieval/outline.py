@@ -26,22 +26,18 @@ def course_outline(store: VectorStore, course: str) -> list[ConceptOutline]:
     Prerequisites that name no concept of the course are dropped, so the graph never dangles.
     """
     collection = store.raw_collection(course)
-    rows = sorted(
-        ((chunk_id, meta) for chunk_id, _, meta in store.rows(collection, include_documents=False)),
-        key=lambda row: (str(row[1].get("source")), int(row[1].get("position", 0))),
-    )
+    passages = sorted(store.rows(collection, include_documents=False), key=lambda p: (p.source, p.position))
     order: dict[str, ConceptOutline] = {}
-    for chunk_id, meta in rows:
-        concept = str(meta.get("concept"))
-        outline = order.setdefault(concept, ConceptOutline(id=concept, title=str(meta.get("concept_title", concept))))
-        for prereq in filter(None, str(meta.get("prerequisites", "")).split(",")):
+    for passage in passages:
+        outline = order.setdefault(passage.concept, ConceptOutline(id=passage.concept, title=passage.concept_title or passage.concept))
+        for prereq in passage.prerequisites:
             if prereq not in outline.prerequisites:
                 outline.prerequisites.append(prereq)
-        if meta.get("source") not in outline.sources:
-            outline.sources.append(str(meta.get("source")))
-        if meta.get("section") not in outline.sections:
-            outline.sections.append(str(meta.get("section")))
-        outline.chunk_ids.append(chunk_id)
+        if passage.source not in outline.sources:
+            outline.sources.append(passage.source)
+        if passage.section not in outline.sections:
+            outline.sections.append(passage.section)
+        outline.chunk_ids.append(passage.id)
     known = set(order)
     for outline in order.values():
         outline.prerequisites = [p for p in outline.prerequisites if p in known and p != outline.id]

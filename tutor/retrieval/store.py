@@ -18,9 +18,12 @@ from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urlparse
 
+import numpy as np
+
 from tutor.diskspace import disk_full_as_error
 from tutor.errors import EmbeddingMismatchError, InvalidCourseIdError, StoreUnavailableError, UnknownCourseError
-from tutor.retrieval.documents import Chunk
+from tutor.retrieval.documents import Passage
+from tutor.retrieval.sentences import METADATA_KEY, decode_vectors, encode_vectors
 
 PREFIX = "course_"
 _COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
@@ -135,7 +138,7 @@ class VectorStore:
     def info(self, course: str) -> CourseInfo:
         collection = self.raw_collection(course)
         meta = collection.metadata or {}
-        sources = {m.get("source") for _, _, m in self.rows(collection, include_documents=False)}
+        sources = {p.source for p in self.rows(collection, include_documents=False)}
         return CourseInfo(
             id=course,
             title=str(meta.get("title", course)),
@@ -147,26 +150,28 @@ class VectorStore:
 
     # -- rows --------------------------------------------------------------------------------
 
-    def upsert(self, collection, chunks: list[Chunk], embeddings) -> None:
+    def upsert(self, collection, chunks: list[Passage], embeddings, sentence_vectors=None) -> None:
+        """Store passages with their vectors (and, when given, one array of sentence vectors each)."""
+        sentence_vectors = sentence_vectors if sentence_vectors is not None else [None] * len(chunks)
         self._call(
             collection.upsert,
             ids=[c.id for c in chunks],
             embeddings=embeddings,
             documents=[c.text for c in chunks],
-            metadatas=[chunk_metadata(c) for c in chunks],
+            metadatas=[chunk_metadata(c, v) for c, v in zip(chunks, sentence_vectors)],
         )
 
-    def source_rows(self, collection, source: str) -> dict[str, dict]:
-        """id -> metadata of every chunk of one source file."""
+    def source_rows(self, collection, source: str) -> dict[str, Passage]:
+        """id -> passage (without its text) of every chunk of one source file."""
         got = self._call(collection.get, where={"source": source}, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
+        return {i: passage_from_row(i, None, meta) for i, meta in zip(got["ids"], got["metadatas"])}
 
     def delete(self, collection, ids: list[str]) -> None:
         for start in range(0, len(ids), _PAGE):
             self._call(collection.delete, ids=ids[start : start + _PAGE])
 
-    def rows(self, collection, include_documents: bool = True) -> Iterator[tuple[str, str | None, dict]]:
-        """Every (id, text, metadata) in the collection, read in pages."""
+    def rows(self, collection, include_documents: bool = True) -> Iterator[Passage]:
+        """Every passage in the collection (text left empty without `include_documents`), read in pages."""
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
         offset = 0
         while True:
@@ -174,28 +179,40 @@ class VectorStore:
             if not got["ids"]:
                 return
             docs = got.get("documents") or [None] * len(got["ids"])
-            yield from zip(got["ids"], docs, got["metadatas"])
+            for chunk_id, doc, meta in zip(got["ids"], docs, got["metadatas"]):
+                yield passage_from_row(chunk_id, doc, meta)
             offset += len(got["ids"])
 
-    def nearest(self, collection, embedding, n: int) -> list[tuple[str, float, str, dict]]:
-        """(id, cosine similarity, text, metadata) of the n nearest chunks."""
+    def nearest(self, collection, embedding, n: int, dim: int = 0) -> list[Passage]:
+        """The n nearest passages, scored by cosine similarity, with their vectors (`dim` decodes sentences)."""
         # No count() guard: Chroma returns what it has when asked for more, and count() costs as
         # much as the query itself on a large collection.
         if n <= 0:
             return []
         got = self._call(
-            collection.query, query_embeddings=[embedding], n_results=n, include=["distances", "documents", "metadatas"]
+            collection.query,
+            query_embeddings=[embedding],
+            n_results=n,
+            include=["distances", "documents", "metadatas", "embeddings"],
         )
+        vectors = got.get("embeddings")
+        vectors = vectors[0] if vectors is not None and len(vectors) else [None] * len(got["ids"][0])
         return [
-            (i, 1.0 - float(d), doc, meta)
-            for i, d, doc, meta in zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0])
+            passage_from_row(i, doc, meta, score=1.0 - float(d), embedding=v, dim=dim)
+            for i, d, doc, meta, v in zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], vectors)
         ]
 
-    def get(self, collection, ids: list[str]) -> dict[str, tuple[str, dict]]:
+    def get(self, collection, ids: list[str], dim: int = 0) -> dict[str, Passage]:
+        """id -> passage with its vector, for the ids that exist."""
         if not ids:
             return {}
-        got = self._call(collection.get, ids=ids, include=["documents", "metadatas"])
-        return {i: (doc, meta) for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+        got = self._call(collection.get, ids=ids, include=["documents", "metadatas", "embeddings"])
+        vectors = got.get("embeddings")
+        vectors = vectors if vectors is not None and len(vectors) else [None] * len(got["ids"])
+        return {
+            i: passage_from_row(i, doc, meta, embedding=v, dim=dim)
+            for i, doc, meta, v in zip(got["ids"], got["documents"], got["metadatas"], vectors)
+        }
 
     def _call(self, fn, *args, **kwargs):
         # A full disk is said as such, not as an unreachable store: Chroma's SQLite reports it as
@@ -212,7 +229,7 @@ class VectorStore:
                 raise
 
 
-def chunk_metadata(chunk: Chunk) -> dict:
+def chunk_metadata(chunk: Passage, sentence_vectors=None) -> dict:
     """Chroma metadata values must be scalars: the page is left out when there is none."""
     meta = {
         "course": chunk.course,
@@ -227,7 +244,32 @@ def chunk_metadata(chunk: Chunk) -> dict:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if sentence_vectors is not None and len(sentence_vectors):
+        meta[METADATA_KEY] = encode_vectors(sentence_vectors)
     return meta
+
+
+def passage_from_row(chunk_id: str, text: str | None, meta: dict | None, score: float = 0.0, embedding=None, dim: int = 0) -> Passage:
+    """A stored row as a Passage: the one place that reads Chroma metadata."""
+    meta = meta or {}
+    page = meta.get("page")
+    return Passage(
+        id=chunk_id,
+        text=text or "",
+        course=str(meta.get("course", "")),
+        source=str(meta.get("source", "")),
+        section=str(meta.get("section", "")),
+        page=int(page) if page is not None else None,
+        concept=str(meta.get("concept", "")),
+        concept_title=str(meta.get("concept_title", "")),
+        prerequisites=[p for p in str(meta.get("prerequisites", "")).split(",") if p],
+        position=int(meta.get("position", 0) or 0),
+        file_sha256=str(meta.get("file_sha256", "")),
+        file_chunks=int(meta.get("file_chunks", 0) or 0),
+        score=score,
+        embedding=np.asarray(embedding, dtype=np.float32).tolist() if embedding is not None else None,
+        sentence_embeddings=decode_vectors(meta.get(METADATA_KEY), dim) if dim else None,
+    )
 
 
 def _token() -> str:

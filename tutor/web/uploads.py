@@ -31,11 +31,14 @@ def _files(root: Path) -> list[tuple[float, int, Path]]:
     return found
 
 
-def _remove_empty_dirs(root: Path) -> None:
+def _remove_empty_dirs(root: Path, now: float) -> None:
+    # Only folders older than the grace period: Gradio makes a folder, then renames the upload into it,
+    # and a concurrent upload must not find its fresh folder gone in between.
     for folder, _dirs, _names in sorted(os.walk(root), key=lambda t: -len(t[0])):
         if Path(folder) != root:
             try:
-                os.rmdir(folder)
+                if now - os.stat(folder).st_mtime > GRACE_SECONDS:
+                    os.rmdir(folder)
             except OSError:
                 pass
 
@@ -61,5 +64,5 @@ def sweep(root: Path, max_bytes: int, max_age_s: float, now: float | None = None
                 removed += 1
                 freed += size
                 total -= size
-        _remove_empty_dirs(root)
+        _remove_empty_dirs(root, now)
     return {"removed": removed, "freed": freed, "bytes": total}
