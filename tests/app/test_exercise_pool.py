@@ -122,9 +122,6 @@ def test_a_learner_call_goes_before_the_pools_next_call():
     assert order == ["pool-1", "learner", "pool-2", "pool-3"]
 
 
-@pytest.mark.xfail(reason="needs the extractive generator's quality filters (issue 13, model engineer's scope): today "
-                          "items quote a sentence whose code was cut out ('... and type: You should see ____') and take "
-                          "a version string as the key", strict=False)
 def test_the_pools_items_read_on_their_own(ctx, users, pool, demo_course, tmp_path):
     """The chapters where learners met unreadable items: every item the pool writes must read on its own."""
     import shutil
