@@ -36,7 +36,7 @@ MIN_SUPPORTED_WORDS = 4  # content words the supported sentences must state toge
 MAX_TOKENS = 90  # two or three short sentences; a longer answer costs seconds per sentence on 2 cores
 CONTEXT_SENTENCES = 6  # the prompt gets the best sentences, not whole chunks
 CONTEXT_WORDS = 170
-EXTRACTIVE_PASSAGES = 3
+EXTRACTIVE_PASSAGES = 4  # every retrieved passage competes: the answer is not always in the top three
 EXTRACTIVE_SENTENCES = 3
 ANSWERS_QUESTION = 0.45  # a course sentence this close to the question (cosine + word overlap / 2) answers it
 
