@@ -1,6 +1,16 @@
-"""The project's exceptions: one base class, a few subclasses that carry what a fix needs.
+"""The project's exceptions: one base class, six families, and specific classes that carry what a fix needs.
 
-The CLI and the app turn a TutorError into one readable line; anything else is a bug.
+The CLI and the app turn a TutorError into one readable line; anything else is a bug. Callers that must
+tell failures apart catch a family, never a tuple of specific classes:
+
+- NotFoundError: a course, concept, learner, item, file or message that does not exist (or not any more);
+- InvalidInputError: what a person or a file gave cannot be used as given (text, file, format, setting);
+- AccessDeniedError: the user lacks the role, ownership, sign-in or opt-in an action needs;
+- StorageError: the vector store, the database or TUTOR_HOME cannot be used (down, full, read-only, mismatched);
+- ModelError: a model (the LLM, its prompts, a learner model) cannot give a usable answer;
+- EvaluationError: an eval suite or run that cannot be used.
+
+A specific class also names its family in its bases; raise the family itself when no specific class fits.
 """
 
 from __future__ import annotations
@@ -12,18 +22,48 @@ class TutorError(Exception):
     """Base class: the message is written for the person at the keyboard."""
 
 
-class ConfigError(TutorError):
+# -- The families -----------------------------------------------------------------------------------
+
+
+class NotFoundError(TutorError):
+    """Something asked for by name or id does not exist (or not any more)."""
+
+
+class InvalidInputError(TutorError):
+    """What a person, a file or a setting gave cannot be used as given."""
+
+
+class AccessDeniedError(TutorError):
+    """The user lacks the role, ownership, sign-in or opt-in the action needs."""
+
+
+class StorageError(TutorError):
+    """The vector store, the database or TUTOR_HOME cannot be used."""
+
+
+class ModelError(TutorError):
+    """A model (the LLM, its prompts, a learner model) cannot give a usable answer."""
+
+
+class EvaluationError(TutorError):
+    """An eval suite or run that cannot be used."""
+
+
+# -- Specific errors, each in its family --------------------------------------------------------------
+
+
+class ConfigError(InvalidInputError):
     """A setting is invalid or points at something that is not there."""
 
 
-class UnknownCourseError(TutorError):
+class UnknownCourseError(NotFoundError):
     def __init__(self, course: str, known: list[str] | None = None):
         self.course = course
         hint = f" Known courses: {', '.join(known)}." if known else " No course is loaded yet."
         super().__init__(f"Unknown course '{course}'.{hint} Load one with: tutor ingest PATH --course ID")
 
 
-class InvalidCourseIdError(TutorError):
+class InvalidCourseIdError(InvalidInputError):
     def __init__(self, course: str):
         self.course = course
         super().__init__(
@@ -32,7 +72,7 @@ class InvalidCourseIdError(TutorError):
         )
 
 
-class DocumentError(TutorError):
+class DocumentError(InvalidInputError):
     """A file that cannot be ingested; the batch goes on without it."""
 
     def __init__(self, path: Path | str, reason: str):
@@ -41,7 +81,7 @@ class DocumentError(TutorError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class EmbeddingMismatchError(TutorError):
+class EmbeddingMismatchError(StorageError):
     """A collection was built with another embedding model than the one configured."""
 
     def __init__(self, course: str, stored: str, stored_dim: int, configured: str, configured_dim: int):
@@ -56,26 +96,25 @@ class EmbeddingMismatchError(TutorError):
         )
 
 
-class StoreUnavailableError(TutorError):
+class StoreUnavailableError(StorageError):
     """The vector store (a Chroma server) cannot be reached or refused the request."""
 
 
-# -- The LLM layer and generation (issue 3) -------------------------------------------------
 
 
-class PromptError(TutorError):
+class PromptError(InvalidInputError):
     """A prompt file is malformed, or was rendered with a missing or unknown variable."""
 
 
-class LLMUnavailableError(TutorError):
+class LLMUnavailableError(ModelError):
     """The chat model cannot be used: the model file is missing, or the endpoint is down or refuses us."""
 
 
-class LLMResponseError(TutorError):
+class LLMResponseError(ModelError):
     """The endpoint answered, but with something that is not a chat completion."""
 
 
-class GenerationError(TutorError):
+class GenerationError(ModelError):
     """A structured generation stayed invalid after every allowed attempt.
 
     Carries the attempts made, the last raw output and the last validation error, so a caller can log
@@ -93,19 +132,19 @@ class GenerationError(TutorError):
         )
 
 
-class UnknownLearnerError(TutorError):
+class UnknownLearnerError(NotFoundError):
     def __init__(self, learner: str):
         self.learner = learner
         super().__init__(f"Unknown learner '{learner}'. Create one with: tutor learner create {learner} --name NAME")
 
 
-class LearnerExistsError(TutorError):
+class LearnerExistsError(InvalidInputError):
     def __init__(self, learner: str):
         self.learner = learner
         super().__init__(f"Learner '{learner}' already exists. See it with: tutor learner show {learner}")
 
 
-class UnknownConceptError(TutorError):
+class UnknownConceptError(NotFoundError):
     def __init__(self, course: str, concept: str, known: list[str] | None = None):
         self.course = course
         self.concept = concept
@@ -113,18 +152,23 @@ class UnknownConceptError(TutorError):
         super().__init__(f"Unknown concept '{concept}' in course '{course}'.{hint}")
 
 
-class NotEnoughDataError(TutorError):
+class NotEnoughDataError(ModelError):
     """A model cannot be fitted or trained yet: too few attempts in the log."""
 
 
-# -- The app and its accounts (issue 5) -------------------------------------------------------
 
 
-class AccountError(TutorError):
+class AccountError(InvalidInputError):
     """An account cannot be created or used: bad name, unknown role, duplicate, wrong password."""
 
 
-class PermissionDeniedError(TutorError):
+class UnknownUserError(NotFoundError):
+    def __init__(self, user: str):
+        self.user = user
+        super().__init__(f"Unknown user '{user}'. Create one with: tutor user add {user} --role learner")
+
+
+class PermissionDeniedError(AccessDeniedError):
     """The signed-in user lacks the role or ownership an action needs; checked in the handler itself."""
 
     def __init__(self, user: str, action: str, needs: str):
@@ -133,7 +177,7 @@ class PermissionDeniedError(TutorError):
         super().__init__(f"'{user}' may not {action}: {needs}.")
 
 
-class UnsafeBindError(TutorError):
+class UnsafeBindError(AccessDeniedError):
     """`tutor serve` on a non-loopback address without any account would expose an open tutor."""
 
     def __init__(self, host: str):
@@ -144,10 +188,9 @@ class UnsafeBindError(TutorError):
         )
 
 
-# -- Learner model: prediction (issue 4) -------------------------------------------------------
 
 
-class KtModelError(TutorError):
+class KtModelError(ModelError):
     """A saved knowledge-tracing model or its report cannot be used."""
 
     def __init__(self, path, reason: str):
@@ -156,14 +199,13 @@ class KtModelError(TutorError):
                          "(or delete the file to fall back to BKT).")
 
 
-class FeedbackError(TutorError):
+class FeedbackError(InvalidInputError):
     """A rating or event that cannot be stored as given (unknown target kind, rating not +1/-1, ...)."""
 
 
-# -- Evaluation (issue 6) --------------------------------------------------------------------------
 
 
-class EvalSuiteError(TutorError):
+class EvalSuiteError(EvaluationError):
     """A suite file or dataset that cannot be used; names the file, the line and the field."""
 
     def __init__(self, path: str, line: int | None, field: str | None, reason: str):
@@ -173,7 +215,7 @@ class EvalSuiteError(TutorError):
         super().__init__(f"{where}:{what} {reason}")
 
 
-class EvalRunError(TutorError):
+class EvalRunError(EvaluationError):
     """An eval run that cannot be found, read or compared."""
 
 
@@ -181,10 +223,9 @@ class EvalResumeError(EvalRunError):
     """An eval run that cannot be resumed: finished already, missing, or its suite or dataset changed since."""
 
 
-# -- App: question bank export / import (issue 5) -------------------------------------------------
 
 
-class LmsFormatError(TutorError):
+class LmsFormatError(InvalidInputError):
     """A question-bank file (Moodle XML or GIFT) that cannot be read or written as asked."""
 
     def __init__(self, fmt: str, reason: str):
@@ -193,7 +234,7 @@ class LmsFormatError(TutorError):
                          "--format moodle|gift")
 
 
-class NoApprovedItemsError(TutorError):
+class NoApprovedItemsError(NotFoundError):
     """TUTOR_APPROVED_ITEMS_ONLY is on and the bank holds no approved item for what the learner asked."""
 
     def __init__(self, course: str, concept: str | None = None):
@@ -203,10 +244,9 @@ class NoApprovedItemsError(TutorError):
                          "An instructor approves them in the Question bank tab.")
 
 
-# -- Hardening (issue 7) ---------------------------------------------------------------------------
 
 
-class InputError(TutorError):
+class InputError(InvalidInputError):
     """Text typed into the app or API that cannot be used as given (empty, too long)."""
 
     def __init__(self, what: str, reason: str):
@@ -214,7 +254,7 @@ class InputError(TutorError):
         super().__init__(f"{what}: {reason}")
 
 
-class HomeNotWritableError(TutorError):
+class HomeNotWritableError(StorageError):
     """TUTOR_HOME (or a folder in it) cannot be created or written."""
 
     def __init__(self, path, reason: str):
@@ -222,7 +262,7 @@ class HomeNotWritableError(TutorError):
         super().__init__(f"Cannot write to {self.path} ({reason}). Point TUTOR_HOME at a writable folder.")
 
 
-class DiskFullError(TutorError):
+class DiskFullError(StorageError):
     """A write into TUTOR_HOME (or the database) failed for lack of space; what was stored before is intact."""
 
     def __init__(self, path):
@@ -231,7 +271,7 @@ class DiskFullError(TutorError):
                          "free some space there, or point TUTOR_HOME at a bigger disk, and try again.")
 
 
-class CommunityOptInError(TutorError):
+class CommunityOptInError(AccessDeniedError):
     """Study partners are shown only to learners who share their own mastery (opt in on the Community tab)."""
 
     def __init__(self, user: str):
@@ -240,10 +280,9 @@ class CommunityOptInError(TutorError):
                          "(partners see your display name and what you could help them with).")
 
 
-# -- Accounts: rate limit and session expiry (issue 7) --------------------------------------------
 
 
-class TooManyAttemptsError(TutorError):
+class TooManyAttemptsError(AccessDeniedError):
     """Too many failed sign-ins for one user name within the rate-limit window."""
 
     def __init__(self, user: str, failures: int, minutes: float, what: str = ""):
@@ -253,7 +292,14 @@ class TooManyAttemptsError(TutorError):
                          f"wait {minutes:g} minutes and try again.")
 
 
-class SessionExpiredError(TutorError):
+class NotSignedInError(AccessDeniedError):
+    """No session: no cookie, an unknown token, or a session ended by sign-out, password change or deletion."""
+
+    def __init__(self):
+        super().__init__("Not signed in: reload the page and sign in.")
+
+
+class SessionExpiredError(AccessDeniedError):
     """The user's latest sign-in is older than TUTOR_SESSION_HOURS."""
 
     def __init__(self, user: str, hours: float):

@@ -52,6 +52,11 @@ def test_two_chat_turns_through_an_endpoint_overlap_and_are_logged(ctx, users, c
     assert len(calls) == 2 and all(c["ok"] for c in calls)
     explain = load_prompt("explain")
     assert {(c["prompt_id"], c["prompt_version"]) for c in calls} == {(explain.id, explain.version)}
+    # The class dashboard reads the same log: calls per prompt version and model.
+    from tutor.services import analytics
+
+    (row,) = [r for r in analytics.model_calls(endpoint_ctx, users["teacher"]) if r["model"] == calls[0]["model"]]
+    assert (row["prompt"], row["calls"], row["failed"]) == (f"explain v{explain.version}", 2, 0)
     assert all(c["kind"] == "stream" and c["latency_s"] > 0 and c["completion_tokens"] > 0 and c["first_token_s"] is not None
                for c in calls)
 

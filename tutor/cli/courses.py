@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from tutor.config import get_settings
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def register(app: typer.Typer) -> None:
@@ -62,7 +62,7 @@ def ingest_cmd(
     manifest = CourseManifest.find(paths)
     course = course or manifest.id
     if not course:
-        raise TutorError("Name the course with --course ID (or put a course.yaml with an id in the folder).")
+        raise InvalidInputError("Name the course with --course ID (or put a course.yaml with an id in the folder).")
     from tutor.services.authoring import resync_concepts
     from tutor.services.context import ServiceContext
 
@@ -133,15 +133,15 @@ def search_cmd(
 ) -> None:
     """Search a course: ranked passages with source, section, page and score."""
     if mode not in ("hybrid", "dense", "lexical"):
-        raise TutorError(f"Unknown --mode '{mode}': use hybrid, dense or lexical.")
+        raise InvalidInputError(f"Unknown --mode '{mode}': use hybrid, dense or lexical.")
     if (query is None) == (queries_file is None):
-        raise TutorError("Give a QUERY or --queries-file FILE (one of the two).")
+        raise InvalidInputError("Give a QUERY or --queries-file FILE (one of the two).")
     retriever = _retriever()
     if queries_file is not None:
         try:
             lines = queries_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise TutorError(f"Cannot read --queries-file {queries_file}: {exc}") from exc
+            raise InvalidInputError(f"Cannot read --queries-file {queries_file}: {exc}") from exc
         for line in (q.strip() for q in lines):
             if not line:
                 continue

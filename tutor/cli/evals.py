@@ -100,14 +100,14 @@ def run_cmd(
     """
     import yaml
 
-    from tutor.errors import TutorError
+    from tutor.errors import InvalidInputError
     from tutor.evaluation.runner import run_suite
 
     loaded = _suite(suite)
     for item in params:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise TutorError(f"--set takes KEY=VALUE, not '{item}'.")
+            raise InvalidInputError(f"--set takes KEY=VALUE, not '{item}'.")
         loaded.params[key.strip()] = yaml.safe_load(value)  # so k=5 is a number and mode=dense a string
     with _progress() as progress:
         run = run_suite(loaded, get_settings(), model=model, prompt_version=prompt_version, repeat=repeat, progress=progress)
@@ -116,7 +116,7 @@ def run_cmd(
 
 def _show_run(run, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({"run": run.id, "path": str(run.path), **run.summary}, indent=2))
+        typer.echo(json.dumps({"run": run.id, "path": str(run.path), **run.summary.to_json()}, indent=2))
     else:
         _print_summary(run)
     _exit_for(run)

@@ -34,14 +34,14 @@ def evaluate_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
 ) -> None:
     """Train every model on --train only and print test-set AUC, log-loss and training seconds."""
-    from tutor.errors import TutorError
+    from tutor.errors import InvalidInputError
     from tutor.learners import kt_evaluate
     from tutor.learners.logs import read_log, read_skill_map
 
     chosen = tuple(m.strip() for m in models.split(",") if m.strip())
     unknown = [m for m in chosen if m not in kt_evaluate.MODELS]
     if unknown or not chosen:
-        raise TutorError(f"Unknown model(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(kt_evaluate.MODELS)}.")
+        raise InvalidInputError(f"Unknown model(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(kt_evaluate.MODELS)}.")
     logs = {}
     skill_of = read_skill_map(skills) if skills else None
     for role, path in (("train", train), ("test", test)):
@@ -55,7 +55,7 @@ def evaluate_cmd(
             for line in logs[role].error_lines(10):
                 typer.echo(f"  {line}", err=True)
         if not logs[role].rows:
-            raise TutorError(f"{path}: no usable answers in the {role} file.")
+            raise InvalidInputError(f"{path}: no usable answers in the {role} file.")
     settings = kt_evaluate.Settings(epochs=epochs, budget_s=budget, hidden=hidden, seed=seed, threads=threads)
     log = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = kt_evaluate.evaluate(logs["train"], logs["test"], models=chosen, settings=settings, log=log)

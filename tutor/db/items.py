@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tutor.db.models import Item, utcnow
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError, NotFoundError
 
 STATUSES = ("draft", "approved", "rejected")
 
@@ -42,7 +42,7 @@ def item_id(course: str, concept: str, question: str) -> str:
 
 def _check_status(status: str) -> None:
     if status not in STATUSES:
-        raise TutorError(f"Unknown item status '{status}': use one of {', '.join(STATUSES)}.")
+        raise InvalidInputError(f"Unknown item status '{status}': use one of {', '.join(STATUSES)}.")
 
 
 def _record(row: Item) -> ItemRecord:
@@ -74,7 +74,7 @@ def save_item(
     _check_status(status)
     question = str(payload.get("question", "")).strip()
     if not question:
-        raise TutorError("An item needs a non-empty 'question' in its payload.")
+        raise InvalidInputError("An item needs a non-empty 'question' in its payload.")
     key = item_id(course, concept, question)
     row = session.get(Item, key)
     if row is None:
@@ -117,7 +117,7 @@ def set_item_status(session: Session, item_id: str, status: str) -> None:
     _check_status(status)
     row = session.get(Item, item_id)
     if row is None:
-        raise TutorError(f"Unknown item '{item_id}'. List a course's items with list_items(session, course).")
+        raise NotFoundError(f"Unknown item '{item_id}'. List a course's items with list_items(session, course).")
     row.status = status
     row.updated_at = utcnow()
     session.flush()

@@ -63,16 +63,16 @@ def metric_deltas(a: Run, b: Run) -> list[MetricDelta]:
 def changed_verdicts(a: Run, b: Run) -> list[dict]:
     """Cases that passed in one run and failed in the other, with both outputs."""
     va, vb = a.verdicts(), b.verdicts()
-    first = {c["id"]: c for c in a.cases if c["repeat"] == 0}
-    second = {c["id"]: c for c in b.cases if c["repeat"] == 0}
+    first = {c.id: c for c in a.cases if c.repeat == 0}
+    second = {c.id: c for c in b.cases if c.repeat == 0}
     return [
-        {"id": i, "a_passed": va[i], "b_passed": vb[i], "inputs": first[i]["inputs"], "a": first[i], "b": second[i]}
+        {"id": i, "a_passed": va[i], "b_passed": vb[i], "inputs": first[i].inputs, "a": first[i], "b": second[i]}
         for i in sorted(set(va) & set(vb)) if va[i] != vb[i]
     ]
 
 
 def compare(a: Run, b: Run) -> dict:
-    if a.header["suite"] != b.header["suite"]:
-        raise EvalRunError(f"Runs of different suites ('{a.header['suite']}' vs '{b.header['suite']}') do not join by case id.")
+    if a.header.suite != b.header.suite:
+        raise EvalRunError(f"Runs of different suites ('{a.header.suite}' vs '{b.header.suite}') do not join by case id.")
     deltas = metric_deltas(a, b)
     return {"a": a.id, "b": b.id, "metrics": deltas, "changed": changed_verdicts(a, b)}

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError
+from tutor.errors import ModelError
 from tutor.evaluation.metrics import Score
 
 
@@ -48,6 +48,6 @@ def judge_answer(model, prompt_id: str, question: str, answer: str, passages: li
     messages = load_prompt(prompt_id).render(question=question, answer=answer, passages=passages)
     try:
         draft = generate_structured(model, messages, JudgeDraft, max_retries=1, max_tokens=120, temperature=0.0, what="judge").value
-    except (GenerationError, LLMResponseError, LLMUnavailableError) as exc:
+    except ModelError as exc:
         return Score(None, f"judge gave no valid score: {exc}")
     return Score((draft.score - 1) / 4, f"{draft.score}/5: {draft.reason}")

@@ -18,7 +18,10 @@ from typing import Iterator
 from tutor.errors import EvalRunError
 
 
-def write_line(path: Path, record: dict, *, durable: bool = True) -> None:
+def write_line(path: Path, record, *, durable: bool = True) -> None:
+    """Append one record (a tutor.evaluation.records model, or a dict) as one whole line."""
+    if hasattr(record, "to_json"):
+        record = record.to_json()
     data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

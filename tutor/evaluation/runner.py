@@ -21,6 +21,7 @@ from tutor.config import Settings
 from tutor.errors import EvalSuiteError
 from tutor.evaluation.context import Context
 from tutor.evaluation.metrics import Score
+from tutor.evaluation.records import CaseRecord, RunHeader
 from tutor.evaluation.results import Run, runs_dir, summarise
 from tutor.evaluation.runfile import held, write_line
 from tutor.evaluation.suite import ModelConfig, Suite, load_cases
@@ -45,15 +46,15 @@ def _shown_config(config) -> dict:
     return config.model_dump() | {"base_url": redact_url(config.base_url)}
 
 
-def _header(run_id: str, suite: Suite, task, ctx: Context, repeat: int, model_name: str, prompt) -> dict:
-    return {
-        "type": "run", "run_id": run_id, "suite": suite.name, "suite_path": suite.path, "task": suite.task,
-        "course": suite.course, "dataset": str(suite.dataset_path), "dataset_sha256": dataset_digest(suite.dataset_path),
-        "model": _shown_config(ctx.model_config),
-        "model_name": model_name, "prompt_id": prompt.id if prompt else None, "prompt_version": prompt.version if prompt else None,
-        "params": suite.params, "repeat": repeat, "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        "gates": [g.model_dump() for g in suite.metrics],
-    }
+def _header(run_id: str, suite: Suite, task, ctx: Context, repeat: int, model_name: str, prompt) -> RunHeader:
+    return RunHeader(
+        run_id=run_id, suite=suite.name, suite_path=suite.path, task=suite.task,
+        course=suite.course, dataset=str(suite.dataset_path), dataset_sha256=dataset_digest(suite.dataset_path),
+        model=_shown_config(ctx.model_config),
+        model_name=model_name, prompt_id=prompt.id if prompt else None, prompt_version=prompt.version if prompt else None,
+        params=suite.params, repeat=repeat, started=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        gates=[g.model_dump() for g in suite.metrics],
+    )
 
 
 def dataset_digest(path: Path) -> str:
@@ -100,7 +101,8 @@ def run_suite(suite: Suite, settings: Settings, *, model: str | None = None, pro
         return run_cases(plan, path, header, repeat, progress=progress)
 
 
-def run_cases(plan: Plan, path: Path, header: dict, repeat: int, *, recorded: list[dict] = (), progress: Progress | None = None) -> Run:
+def run_cases(plan: Plan, path: Path, header: RunHeader, repeat: int, *, recorded: list[CaseRecord] = (),
+              progress: Progress | None = None) -> Run:
     """Run every (case, repeat) not in `recorded`, append each line, then the summary over all case lines.
 
     The caller holds the run file's lock. With `recorded` (a resume), the cache counts in the summary
@@ -141,7 +143,7 @@ def run_cases(plan: Plan, path: Path, header: dict, repeat: int, *, recorded: li
     return Run(header=header, cases=records, summary=summary, path=path)
 
 
-def _run_case(task, case: dict, ctx: Context, r: int, uses_model: bool) -> dict:
+def _run_case(task, case: dict, ctx: Context, r: int, uses_model: bool) -> CaseRecord:
     start_log = len(ctx.model.log) if uses_model else 0
     started = time.perf_counter()
     outputs = task.produce(case, ctx)
@@ -154,12 +156,12 @@ def _run_case(task, case: dict, ctx: Context, r: int, uses_model: bool) -> dict:
     metrics["latency_s"] = Score(round(model_latency if calls else wall, 4), f"{len(calls)} model call(s)" if calls else "wall time, no model call")
     if uses_model:
         metrics["tokens"] = Score(float(tokens["prompt"] + tokens["completion"]), f"{tokens['prompt']} prompt + {tokens['completion']} completion")
-    record = {
-        "type": "case", "id": case["id"], "repeat": r, "inputs": task.inputs(case), "outputs": outputs,
-        "metrics": {k: v.as_json() for k, v in metrics.items()}, "passed": task.passed(metrics),
-        "timing": {"wall_s": round(wall, 4), "model_latency_s": round(model_latency, 4)},
-        "tokens": tokens, "calls": len(calls), "cached_calls": sum(c["cached"] for c in calls),
-    }
+    record = CaseRecord(
+        id=case["id"], repeat=r, inputs=task.inputs(case), outputs=outputs,
+        metrics={k: v.as_json() for k, v in metrics.items()}, passed=task.passed(metrics),
+        timing={"wall_s": round(wall, 4), "model_latency_s": round(model_latency, 4)},
+        tokens=tokens, calls=len(calls), cached_calls=sum(c["cached"] for c in calls),
+    )
     if ctx.judge is not None and "text" in outputs:
         from tutor.evaluation.judge import judge_answer
 
@@ -209,9 +211,8 @@ def score_outputs(suite: Suite, settings: Settings, outputs_file: Path, *, retri
             raise EvalSuiteError(str(outputs_file), n, "id", f"no case '{row['id']}' in {suite.dataset_path.name}")
         case = cases[row["id"]]
         metrics = task.score(case, row["outputs"], ctx)
-        record = {"type": "case", "id": case["id"], "repeat": 0, "inputs": task.inputs(case), "outputs": row["outputs"],
-                  "metrics": {k: v.as_json() for k, v in metrics.items()}, "passed": task.passed(metrics),
-                  "timing": {}, "tokens": {}, "calls": 0, "cached_calls": 0}
+        record = CaseRecord(id=case["id"], repeat=0, inputs=task.inputs(case), outputs=row["outputs"],
+                            metrics={k: v.as_json() for k, v in metrics.items()}, passed=task.passed(metrics))
         write_line(path, record)
         records.append(record)
     summary = summarise(records, suite, 1)

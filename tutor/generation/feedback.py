@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.errors import GenerationError, LLMResponseError, LLMUnavailableError
+from tutor.errors import ModelError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
 from tutor.generation.text import content_tokens, normalise
 from tutor.llm.base import ChatModel
@@ -127,7 +127,7 @@ class Grader:
         messages = self.prompt.render(question=item.question, key=item.answer, passage=item.source_text, answer=answer)
         try:
             return generate_structured(self.model, messages, RubricDraft, max_retries=self.max_retries, max_tokens=140, what="grading").value
-        except (GenerationError, LLMResponseError, LLMUnavailableError):
+        except ModelError:
             # Invalid drafts, or the endpoint down, slow past its timeout or answering garbage: the
             # similarity band alone still gives a verdict (the attempt is recorded), the hint falls back to the template.
             return None

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutor.db.models import Attempt, MasteryState, ReviewCard, utcnow
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 from tutor.learners import schedule
 from tutor.learners.concepts import load_graph
 from tutor.learners.mastery import DEFAULT_PARAMS, is_correct, update
@@ -48,9 +48,9 @@ def record_attempt(
     now: datetime | None = None,
 ) -> AttemptResult:
     if not 0.0 <= score <= 1.0:
-        raise TutorError(f"A score must be between 0 and 1, got {score}.")
+        raise InvalidInputError(f"A score must be between 0 and 1, got {score}.")
     if not idempotency_key:
-        raise TutorError("An attempt needs an idempotency key (one per presented question).")
+        raise InvalidInputError("An attempt needs an idempotency key (one per presented question).")
     get_learner(session, learner_id)
     load_graph(session, course).node(concept)  # UnknownConceptError with the course's concepts
     existing = session.scalar(sa.select(Attempt).where(Attempt.idempotency_key == idempotency_key))
@@ -106,7 +106,7 @@ def record_attempt(
 
 def _duplicate(session: Session, existing: Attempt, learner_id: str) -> AttemptResult:
     if existing.learner_id != learner_id:
-        raise TutorError("This idempotency key was already used by another learner's attempt; make one key per question shown.")
+        raise InvalidInputError("This idempotency key was already used by another learner's attempt; make one key per question shown.")
     state = session.get(MasteryState, (existing.learner_id, existing.course, existing.concept))
     card = session.get(ReviewCard, (existing.learner_id, existing.course, existing.concept))
     return AttemptResult(existing.id, True, existing.concept, state.p_mastery if state else 0.0, card.due if card else None)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tutor.db.models import Concept, PrerequisiteEdge
-from tutor.errors import TutorError, UnknownConceptError
+from tutor.errors import InvalidInputError, NotFoundError, UnknownConceptError
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def ensure_course(session: Session, course: str, settings=None) -> CourseGraph:
 
         outline = course_outline(open_store(settings or get_settings()), course)
         if not outline:
-            raise TutorError(f"Course '{course}' has no concepts yet. Ingest its material with: tutor ingest PATH --course {course}")
+            raise NotFoundError(f"Course '{course}' has no concepts yet. Ingest its material with: tutor ingest PATH --course {course}")
         sync_from_outline(session, course, outline)
     return load_graph(session, course)
 
@@ -144,7 +144,7 @@ def link(session: Session, course: str, concept: str, prerequisite: str, origin:
     graph = load_graph(session, course)
     graph.node(concept), graph.node(prerequisite)
     if concept == prerequisite or concept in graph.ancestors(prerequisite):
-        raise TutorError(f"'{prerequisite}' already depends on '{concept}': that edge would make a cycle.")
+        raise InvalidInputError(f"'{prerequisite}' already depends on '{concept}': that edge would make a cycle.")
     edge = session.get(PrerequisiteEdge, (course, concept, prerequisite))
     if edge is None:
         session.add(PrerequisiteEdge(course=course, concept=concept, prerequisite=prerequisite, origin=origin))
@@ -158,6 +158,6 @@ def unlink(session: Session, course: str, concept: str, prerequisite: str) -> No
     graph.node(concept)
     edge = session.get(PrerequisiteEdge, (course, concept, prerequisite))
     if edge is None or not edge.active:
-        raise TutorError(f"'{concept}' does not require '{prerequisite}' in course '{course}'.")
+        raise NotFoundError(f"'{concept}' does not require '{prerequisite}' in course '{course}'.")
     edge.active, edge.origin = False, "instructor"
     session.flush()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tutor.db.models import Attempt, Event, Feedback, Learner, MasteryState, ReviewCard
-from tutor.errors import LearnerExistsError, TutorError, UnknownLearnerError
+from tutor.errors import InvalidInputError, LearnerExistsError, UnknownLearnerError
 
 # Every table with a learner_id column, in the order they are deleted (children before the learner).
 OWNED = (Attempt, MasteryState, ReviewCard, Event, Feedback)
@@ -24,7 +24,7 @@ LEVELS = ("beginner", "intermediate", "advanced")
 
 def _check_id(learner_id: str) -> str:
     if not LEARNER_ID.match(learner_id or ""):
-        raise TutorError(
+        raise InvalidInputError(
             f"Invalid learner id '{learner_id}': use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit."
         )
     return learner_id
@@ -43,7 +43,7 @@ def create_learner(
 ) -> Learner:
     _check_id(learner_id)
     if level not in LEVELS:
-        raise TutorError(f"Unknown level '{level}': use one of {', '.join(LEVELS)}.")
+        raise InvalidInputError(f"Unknown level '{level}': use one of {', '.join(LEVELS)}.")
     if session.get(Learner, learner_id) is not None:
         raise LearnerExistsError(learner_id)
     learner = Learner(
@@ -72,7 +72,7 @@ def update_learner(session: Session, learner_id: str, **changes: Any) -> Learner
     allowed = {"display_name", "level", "goals", "interests", "language", "preferences"}
     unknown = set(changes) - allowed
     if unknown:
-        raise TutorError(f"Cannot change {', '.join(sorted(unknown))}: a profile has {', '.join(sorted(allowed))}.")
+        raise InvalidInputError(f"Cannot change {', '.join(sorted(unknown))}: a profile has {', '.join(sorted(allowed))}.")
     for key, value in changes.items():
         if value is not None:
             setattr(learner, key, value)

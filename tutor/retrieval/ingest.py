@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import yaml
 
 from tutor.config import Settings
-from tutor.errors import DocumentError, TutorError
+from tutor.errors import DocumentError, InvalidInputError, NotFoundError
 from tutor.retrieval.boilerplate import paragraphs, repeated_blocks, without_blocks
 from tutor.retrieval.chunking import chunk_document
 from tutor.retrieval.documents import Chunk, LoadedDocument
@@ -64,7 +64,7 @@ class CourseManifest:
                 try:
                     data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
                 except yaml.YAMLError as exc:
-                    raise TutorError(f"{candidate}: not valid YAML ({exc})") from exc
+                    raise InvalidInputError(f"{candidate}: not valid YAML ({exc})") from exc
                 return cls(id=data.get("id"), title=data.get("title"))
         return cls()
 
@@ -238,7 +238,7 @@ def remove(course: str, store: VectorStore, path: str | None = None) -> tuple[in
     matched = [s for s in by_source if s == wanted or s.startswith(wanted + "/") or Path(wanted).name == s]
     if not matched:
         known = ", ".join(sorted(by_source)[:20]) or "none"
-        raise TutorError(f"No file '{path}' in course '{course}'. Its files: {known}")
+        raise NotFoundError(f"No file '{path}' in course '{course}'. Its files: {known}")
     ids = [i for s in matched for i in by_source[s]]
     store.delete(collection, ids)
     store.bump_revision(collection)

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 
 from tutor.config import Settings, get_settings
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 from tutor.retrieval.documents import Passage
 from tutor.retrieval.embeddings import Embedder, get_embedder
 from tutor.retrieval.lexical import LexicalCache, LexicalIndex
@@ -142,9 +142,9 @@ class Retriever:
         """The k best passages for the query, scored; `vector` is the query's embedding when the caller has it."""
         query = (query or "").strip()
         if not query:
-            raise TutorError("The search query is empty.")
+            raise InvalidInputError("The search query is empty.")
         if k < 1:
-            raise TutorError("k must be at least 1.")
+            raise InvalidInputError("k must be at least 1.")
         found = self.candidates(query, course, max(MIN_CANDIDATES, 4 * k), mode, vector)
         ranked = rank(found, mode, ranking)[:k]
         return [found.passages[i].model_copy(update={"score": score}) for i, score in ranked]

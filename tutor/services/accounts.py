@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from tutor.config import Settings, get_settings
 from tutor.db import session_scope
 from tutor.db.models import Learner, User as UserRow
-from tutor.errors import AccountError, PermissionDeniedError
+from tutor.errors import AccountError, PermissionDeniedError, UnknownUserError
 
 ROLES = ("learner", "instructor")
 LOCAL_USER = "local"  # the single user of a loopback app with no accounts
@@ -181,7 +181,7 @@ def get_user(name: str, settings: Settings | None = None) -> User:
     with session_scope(settings or get_settings()) as session:
         row = session.get(UserRow, name)
         if row is None:
-            raise AccountError(f"Unknown user '{name}'. Create one with: tutor user add {name} --role learner")
+            raise UnknownUserError(name)
         return User(row.name, tuple(row.roles))
 
 

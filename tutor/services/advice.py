@@ -16,7 +16,7 @@ from tutor.config import Settings, get_settings
 from tutor.db import session_scope
 from tutor.db.items import list_items
 from tutor.db.models import Concept, Event, utcnow
-from tutor.errors import TutorError, UnknownConceptError
+from tutor.errors import InvalidInputError, UnknownConceptError
 from tutor.learners.collaborative import course_evidence, signals
 from tutor.learners.concepts import CourseGraph, ensure_course
 from tutor.learners.paths import PathStep, plan_path
@@ -83,7 +83,7 @@ def _course_of(session, concept: str, settings: Settings) -> str:
         return courses[0]
     if not courses:
         raise UnknownConceptError("any loaded course", concept)
-    raise TutorError(f"Concept '{concept}' is in several courses ({', '.join(courses)}): pass --course.")
+    raise InvalidInputError(f"Concept '{concept}' is in several courses ({', '.join(courses)}): pass --course.")
 
 
 def _retriever(settings: Settings):

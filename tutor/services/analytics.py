@@ -2,7 +2,8 @@
 are stuck, items that are too hard or too easy, the feedback ratings) and the newest eval run of every suite.
 
 "Stuck" = at least STUCK_ATTEMPTS attempts on a concept with mastery still below the mastery threshold.
-Eval rows read the run files `tutor eval run` writes under TUTOR_HOME (tutor.evaluation.results); nothing
+Model calls are read from the one call log (tutor.llm.calllog): calls, failures, median latency and
+tokens per prompt version and model, so an instructor sees what each prompt costs. Eval rows read the run files `tutor eval run` writes under TUTOR_HOME (tutor.evaluation.results); nothing
 is computed here, so the app shows exactly what the evaluator's CLI printed.
 """
 
@@ -72,3 +73,24 @@ def latest_runs(ctx: ServiceContext, user: User) -> list[dict]:
             }
         )
     return rows
+
+
+def model_calls(ctx: ServiceContext, user: User) -> list[dict]:
+    """Every logged model call of this home, grouped by prompt id, version and model (most calls first)."""
+    require_instructor(user, "see model calls")
+    import statistics
+
+    from tutor.llm.calllog import read_calls
+    from tutor.llm.registry import CALL_LOG
+
+    groups: dict[tuple, list[dict]] = {}
+    for call in read_calls(ctx.settings.home / CALL_LOG):
+        groups.setdefault((call.get("prompt_id") or "-", call.get("prompt_version"), call.get("model")), []).append(call)
+    rows = []
+    for (prompt_id, version, model), calls in groups.items():
+        tokens = [(c.get("prompt_tokens") or 0) + (c.get("completion_tokens") or 0) for c in calls]
+        rows.append({"prompt": f"{prompt_id} v{version}" if version is not None else prompt_id, "model": model, "calls": len(calls),
+                     "failed": sum(not c.get("ok") for c in calls),
+                     "p50_latency_s": round(statistics.median(c.get("latency_s") or 0.0 for c in calls), 3),
+                     "mean_tokens": round(sum(tokens) / len(tokens), 1)})
+    return sorted(rows, key=lambda r: (-r["calls"], r["prompt"]))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tutor.services.accounts import User, require_instructor
 from tutor.services.context import ServiceContext
-from tutor.errors import DocumentError, TutorError
+from tutor.errors import DocumentError, InvalidInputError
 
 
 @dataclass
@@ -41,7 +41,7 @@ def upload(ctx: ServiceContext, user: User, course: str, files: list[tuple[str, 
 
     course = validate_course_id((course or "").strip())
     if not files:
-        raise TutorError("Choose one or more files to upload (Markdown, text, HTML or PDF).")
+        raise InvalidInputError("Choose one or more files to upload (Markdown, text, HTML or PDF).")
     result = UploadResult(course)
     # One ingest call per file: a file that fails in an unexpected way is named and the rest goes on,
     # and the progress bar moves per file.
@@ -109,7 +109,7 @@ def remove(ctx: ServiceContext, user: User, course: str, source: str | None = No
     from tutor.retrieval.ingest import remove as remove_from_store
 
     if not course:
-        raise TutorError("Choose a course first.")
+        raise InvalidInputError("Choose a course first.")
     deleted, sources = remove_from_store(course, ctx.store, source or None)
     if source and ctx.store.exists(course):
         resync_concepts(ctx, course)

@@ -21,7 +21,7 @@ from tutor.services.accounts import User, ensure_learner
 from tutor.services.context import ServiceContext
 from tutor.services.inputs import MAX_ANSWER_CHARS, clean_text
 from tutor.db import session_scope
-from tutor.errors import NoApprovedItemsError, PermissionDeniedError, TutorError
+from tutor.errors import InvalidInputError, NoApprovedItemsError, NotFoundError, PermissionDeniedError
 
 
 APPROVED_SEARCH = 20  # with approved-only, how many recommendations to look through for one with an approved item
@@ -42,10 +42,14 @@ class Presented:
     why: str = ""
     shown_at: float = field(default_factory=time.monotonic)
     hints_used: int = 0
+    origin: str = ""
 
     def markdown(self) -> str:
+        from tutor.generation.models import ORIGIN_LABELS
+
         why = f"\n\n*Why this one:* {self.why}" if self.why else ""
-        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>item {self.item_id}</small>"
+        label = f"{ORIGIN_LABELS[self.origin]} · " if self.origin in ORIGIN_LABELS else ""
+        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>{label}item {self.item_id}</small>"
 
 
 @dataclass
@@ -85,7 +89,7 @@ def load_item(ctx: ServiceContext, item_id: str):
     with session_scope(ctx.settings) as session:
         record = get_item(session, item_id)
     if record is None:
-        raise TutorError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
+        raise NotFoundError(f"No item '{item_id}'. Write some with: tutor quiz --course ID")
     return stored_exercise(record)
 
 
@@ -164,7 +168,7 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
     from tutor.services.advice import next_activities
 
     if not course:
-        raise TutorError("Choose a course first.")
+        raise InvalidInputError("Choose a course first.")
     learner_id = ensure_learner(user, ctx.settings)
     # With TUTOR_APPROVED_ITEMS_ONLY a learner never sees a draft, and nothing is generated on the fly
     # (a new item would be an unreviewed draft).
@@ -173,7 +177,7 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
         recs = next_activities(learner_id, course, k=APPROVED_SEARCH if approved_only else UNSEEN_SEARCH,
                                with_content=False, settings=ctx.settings)
         if not recs:
-            raise TutorError(f"Course '{course}' has no concepts to practise yet.")
+            raise NotFoundError(f"Course '{course}' has no concepts to practise yet.")
         options = [(r.concept, r.why, r.predicted_success) for r in recs]
     else:
         options = [(concept, "", 0.75)]
@@ -208,7 +212,7 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
                 break
         if choice is None and first_with_items is None:
             what = f"'{options[0][0]}'" if concept else "any recommended concept"
-            raise TutorError(f"No exercise could be written for {what} from this course's text; try another concept.")
+            raise NotFoundError(f"No exercise could be written for {what} from this course's text; try another concept.")
     if choice is None:
         name, why, items = first_with_items or (options[0][0], options[0][1], _candidates(ctx, course, options[0][0], approved_only))
         choice = (name, why, min(items, key=lambda i: served.get(i.id, -1)))  # every item seen: the longest ago
@@ -221,7 +225,8 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
         ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
     item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
-                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why)
+                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why,
+                     origin=item.origin)
 
 
 def attempt_key(presented: Presented) -> str:
@@ -233,13 +238,13 @@ def _load(ctx: ServiceContext, user: User, presented: Presented | None):
     from tutor.db.items import get_item
 
     if presented is None:
-        raise TutorError("There is no exercise on screen: press 'Next exercise' or 'Quiz me' first.")
+        raise InvalidInputError("There is no exercise on screen: press 'Next exercise' or 'Quiz me' first.")
     if presented.learner_id != user.name:
         raise PermissionDeniedError(user.name, "answer another learner's exercise", "a learner answers only their own")
     with session_scope(ctx.settings) as session:
         record = get_item(session, presented.item_id)
     if record is None:
-        raise TutorError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
+        raise NotFoundError(f"Item {presented.item_id} was removed from the question bank; press 'Next exercise'.")
     return stored_exercise(record)
 
 

@@ -13,7 +13,7 @@ from tutor.services.accounts import User, ensure_learner, require_self_or_instru
 from tutor.services.context import ServiceContext
 from tutor.db import session_scope
 from tutor.db.models import Learner, utcnow
-from tutor.errors import UnknownLearnerError
+from tutor.errors import NotFoundError, UnknownLearnerError
 
 
 @dataclass
@@ -78,7 +78,7 @@ def rate_recommendation(ctx: ServiceContext, user: User, rec: dict, liked: bool)
     learner, list and concept. No prompt writes a recommendation, so the prompt fields stay empty and
     the comment names the model behind its predicted success (BKT or the KT model)."""
     from tutor.db.models import Event
-    from tutor.errors import PermissionDeniedError, TutorError
+    from tutor.errors import PermissionDeniedError
     from tutor.learners.feedback import rate
 
     learner_id = ensure_learner(user, ctx.settings)
@@ -86,7 +86,7 @@ def rate_recommendation(ctx: ServiceContext, user: User, rec: dict, liked: bool)
     with session_scope(ctx.settings) as session:
         event = session.get(Event, event_id) if event_id is not None else None
         if event is None or event.kind != "recommendation" or concept not in (event.payload or {}).get("concepts", []):
-            raise TutorError("That recommendation was not shown: press Refresh and rate one from the list.")
+            raise NotFoundError("That recommendation was not shown: press Refresh and rate one from the list.")
         if event.learner_id != learner_id:
             raise PermissionDeniedError(user.name, "rate another learner's recommendations", "a learner rates only their own")
         model = (rec.get("predicted_success") or {}).get("model", "?")

@@ -15,7 +15,7 @@ from pathlib import Path
 from tutor.services.accounts import User, require_instructor
 from tutor.services.context import ServiceContext
 from tutor.db import session_scope
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError, NotFoundError
 
 MAX_PER_CONCEPT = 10
 
@@ -46,7 +46,7 @@ def generate(ctx: ServiceContext, user: User, course: str, n: int = 2, concepts:
 
     n = int(n)
     if not 1 <= n <= MAX_PER_CONCEPT:
-        raise TutorError(f"Ask for 1 to {MAX_PER_CONCEPT} items per concept, not {n}.")
+        raise InvalidInputError(f"Ask for 1 to {MAX_PER_CONCEPT} items per concept, not {n}.")
     everything = course_passages(ctx.retriever, course)
     wanted = concepts or list(dict.fromkeys(p.concept for p in everything))
     return {concept: len(write_items(ctx, course, n, concept, pool=everything).items) for concept in wanted}
@@ -68,7 +68,7 @@ def set_status(ctx: ServiceContext, user: User, item_id: str, status: str) -> st
     from tutor.db.items import set_item_status
 
     if not item_id:
-        raise TutorError("Choose an item first (click its row).")
+        raise InvalidInputError("Choose an item first (click its row).")
     with session_scope(ctx.settings) as session:
         set_item_status(session, item_id, status)
     return f"Item {item_id} is now {status}."
@@ -86,13 +86,13 @@ def edit(ctx: ServiceContext, user: User, item_id: str, question: str, answer: s
     with session_scope(ctx.settings) as session:
         row = session.get(Item, item_id)
         if row is None:
-            raise TutorError(f"Unknown item '{item_id}'.")
+            raise NotFoundError(f"Unknown item '{item_id}'.")
         payload = dict(row.payload) | {"question": question.strip(), "answer": answer.strip()}
         if options is not None:
             payload["options"] = [o.strip() for o in options if o.strip()]
         stored_exercise(replace(get_item(session, item_id), payload=payload))  # practice must still be able to grade it
         if payload.get("type") == "mcq" and payload["answer"] not in payload["options"]:
-            raise TutorError("For a multiple-choice item the answer must be one of the options, word for word.")
+            raise InvalidInputError("For a multiple-choice item the answer must be one of the options, word for word.")
         row.payload, row.status, row.updated_at = payload, "approved", utcnow()
     return f"Item {item_id} saved and approved."
 
@@ -109,7 +109,7 @@ def export_items(ctx: ServiceContext, user: User, course: str, fmt: str) -> tupl
     from tutor.db.items import list_items
 
     if not course:
-        raise TutorError("Choose a course first.")
+        raise InvalidInputError("Choose a course first.")
     with session_scope(ctx.settings) as session:
         records = list_items(session, course, status="approved")
     items = [LmsItem(type=r.payload.get("type", "short_answer"), question=r.payload.get("question", ""),
@@ -133,7 +133,7 @@ def export_file(ctx: ServiceContext, user: User, course: str, fmt: str) -> tuple
     folder = Path(tempfile.mkdtemp(prefix="tutor-bank-")).resolve()
     path = (folder / f"{safe_file_stem(course)}-bank{SUFFIX[fmt]}").resolve()
     if path.parent != folder:  # cannot happen with safe_file_stem; kept as the rule itself
-        raise TutorError(f"Refusing to write the export outside {folder}.")
+        raise InvalidInputError(f"Refusing to write the export outside {folder}.")
     path.write_text(text, encoding="utf-8")
     return path, count
 
@@ -151,7 +151,7 @@ def import_items(ctx: ServiceContext, user: User, course: str, text: str, fmt: s
     from pydantic import ValidationError
 
     if not course:
-        raise TutorError("Choose a course first.")
+        raise InvalidInputError("Choose a course first.")
     parsed, skipped = load(text, fmt)
     imported = 0
     with session_scope(ctx.settings) as session:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from tutor.db import session_scope
 from tutor.db.models import Event, MasteryState
-from tutor.errors import PermissionDeniedError, TutorError
+from tutor.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from tutor.learners.mastery import is_mastered
 from tutor.learners.profiles import get_learner
 from tutor.services.accounts import User, ensure_learner
@@ -37,9 +37,13 @@ class Turn:
     citations: list[dict] = field(default_factory=list)
     event_id: int | None = None
     prompt: str = ""
+    origin: str = ""
 
     def markdown(self) -> str:
-        return self.text + format_citations(self.citations)
+        from tutor.generation.models import ORIGIN_LABELS
+
+        label = f"\n\n<small>{ORIGIN_LABELS[self.origin]}</small>" if self.origin in ORIGIN_LABELS else ""
+        return self.text + label + format_citations(self.citations)
 
 
 def format_citations(citations: list[dict]) -> str:
@@ -91,7 +95,7 @@ def answer(ctx: ServiceContext, user: User, course: str, question: str, *, simpl
     """Stream the answer: yields (markdown so far, None) while tokens arrive, then (final markdown, Turn)."""
     question = clean_text(question, "Your question", MAX_QUESTION_CHARS)
     if not course:
-        raise TutorError("Choose a course first (an instructor uploads one on the Upload tab).")
+        raise InvalidInputError("Choose a course first (an instructor uploads one on the Upload tab).")
     profile = profile_for(ctx, user, course, simpler)
     explainer = ctx.explainer()
     shown = ""
@@ -99,7 +103,7 @@ def answer(ctx: ServiceContext, user: User, course: str, question: str, *, simpl
         shown += piece
         yield shown, None
     result = explainer.last
-    turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}",
+    turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}", origin=result.origin,
                 citations=[c.model_dump(include={"n", "source", "section", "page", "text"}) for c in result.citations])
     with session_scope(ctx.settings) as session:
         event = Event(learner_id=user.name, course=course, kind="chat_turn",
@@ -134,7 +138,7 @@ def rate(ctx: ServiceContext, user: User, event_id: int, liked: bool, target_kin
     with session_scope(ctx.settings) as session:
         event = session.get(Event, event_id)
         if event is None:
-            raise TutorError(f"No tutor message {event_id} to rate.")
+            raise NotFoundError(f"No tutor message {event_id} to rate.")
         if event.learner_id != user.name:
             raise PermissionDeniedError(user.name, "rate another learner's conversation", "a learner rates only their own messages")
         payload = event.payload or {}

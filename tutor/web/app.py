@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from tutor.errors import TutorError
+from tutor.errors import ConfigError, TutorError
 from tutor.web.guard import LOOPBACK_HOSTS, WebGuard
 from tutor.web.login import COOKIE
 from tutor.web.uploads import sweep
@@ -87,7 +87,7 @@ def create_web_app(demo, settings, *, accounts: bool, host: str = "127.0.0.1") -
         app.include_router(router(settings))
     origins = settings.allowed_origin_list
     if "*" in origins:
-        raise TutorError("TUTOR_ALLOWED_ORIGINS cannot be '*': list the origins (https://tutor.example.org).")
+        raise ConfigError("TUTOR_ALLOWED_ORIGINS cannot be '*': list the origins (https://tutor.example.org).")
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=bool(origins),
                        allow_methods=["GET", "POST"], allow_headers=["content-type", "x-gradio-user"])
     app.add_middleware(WebGuard, allowed_origins=origins, max_upload_bytes=int(settings.max_upload_mb * 1e6),

@@ -8,7 +8,7 @@ from tutor.services import practice, tutoring
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard, guard_stream
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def message_text(content) -> str:
@@ -43,7 +43,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presente
         if simpler:
             asked = [m for m in history if m["role"] == "user"]
             if not asked:
-                raise TutorError("Ask a question first; then I can explain it more simply.")
+                raise InvalidInputError("Ask a question first; then I can explain it more simply.")
             message = message_text(asked[-1]["content"])
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         yield history, turn_ids, ""
@@ -67,7 +67,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presente
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         event_id = (turn_ids or {}).get(index)
         if event_id is None:
-            raise TutorError("Only the tutor's answers can be rated.")
+            raise InvalidInputError("Only the tutor's answers can be rated.")
         tutoring.rate(ctx, user_of(request), event_id, bool(data.liked))
         gr.Info("Thanks: your rating was stored.")
 

@@ -1,5 +1,5 @@
 """Instructor tab "Class" (module named class_: `class` is a keyword): weakest concepts, stuck learners,
-item statistics, feedback ratings and the latest eval run of each suite."""
+item statistics, feedback ratings, the latest eval run of each suite and the model calls by prompt version."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from tutor.services import analytics
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
+
+CALL_COLUMNS = ["prompt", "model", "calls", "failed", "p50_latency_s", "mean_tokens"]
 
 
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
@@ -22,6 +24,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
         items_table = gr.Dataframe(headers=["item", "mean_score", "attempts", "flag"], interactive=False, label="Items")
         ratings_md = gr.Markdown(elem_id="class-ratings")
         evals_table = gr.Dataframe(headers=analytics.EVAL_COLUMNS, interactive=False, label="Latest eval run of each suite (tutor eval run)")
+        calls_table = gr.Dataframe(headers=CALL_COLUMNS, interactive=False, label="Model calls by prompt version")
 
     @guard
     def class_board(course_id, request: gr.Request):
@@ -31,9 +34,10 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
         items = pd.DataFrame(board["items"], columns=["item", "mean_score", "attempts", "flag"])
         ratings = "; ".join(f"{r['target']}: net {r['net']:+d} of {r['count']}" for r in board["ratings"]) or "no ratings yet"
         evals = pd.DataFrame(analytics.latest_runs(ctx, user_of(request)), columns=analytics.EVAL_COLUMNS)
-        return weak, weak, stuck, items, f"Feedback ratings: {ratings}", evals
+        calls = pd.DataFrame(analytics.model_calls(ctx, user_of(request)), columns=CALL_COLUMNS)
+        return weak, weak, stuck, items, f"Feedback ratings: {ratings}", evals, calls
 
-    board_outputs = [weak_plot, weak_table, stuck_table, items_table, ratings_md, evals_table]
+    board_outputs = [weak_plot, weak_table, stuck_table, items_table, ratings_md, evals_table, calls_table]
     class_btn.click(class_board, [course], board_outputs)
     class_tab.select(class_board, [course], board_outputs)
     return class_tab

@@ -8,7 +8,7 @@ from tutor.services import community
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
@@ -24,7 +24,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     def load_community(course_id, request: gr.Request):
         user = user_of(request)
         if not course_id:
-            raise TutorError("Choose a course first.")
+            raise InvalidInputError("Choose a course first.")
         joined = community.is_opted_in(ctx, user)
         if joined:
             found = community.partners(ctx, user, course_id)

@@ -9,7 +9,7 @@ from tutor.services import concept_map, progress
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Tab:
@@ -37,7 +37,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
     @guard
     def edge_change(course_id, concept_id, prereq_id, request: gr.Request, add=True):
         if not (concept_id and prereq_id):
-            raise TutorError("Choose a concept and its prerequisite.")
+            raise InvalidInputError("Choose a concept and its prerequisite.")
         fn = concept_map.add_prerequisite if add else concept_map.remove_prerequisite
         message = fn(ctx, user_of(request), course_id, concept_id, prereq_id)
         return message, picture(course_id)

@@ -9,7 +9,7 @@ from tutor.services import concept_map, progress
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
@@ -40,7 +40,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     def load_progress(course_id, learner_id, request: gr.Request):
         user = user_of(request)
         if not course_id:
-            raise TutorError("Choose a course first.")
+            raise InvalidInputError("Choose a course first.")
         view = progress.progress(ctx, user, course_id, (learner_id or "").strip() or None)
         frame = pd.DataFrame([{"concept": r["title"], "mastery": round(r["mastery"], 3)} for r in view.rows])
         due = ", ".join(r["title"] for r in view.due) or "none"
@@ -63,7 +63,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     @guard
     def rate_rec(items, index, request: gr.Request, liked=True):
         if index is None or not 0 <= int(index) < len(items or []):
-            raise TutorError("Choose a recommendation to rate first.")
+            raise InvalidInputError("Choose a recommendation to rate first.")
         return progress.rate_recommendation(ctx, user_of(request), items[int(index)], liked)
 
     rec_up.click(rate_rec, [shown_recs, rec_pick], [rec_result])
@@ -77,7 +77,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> None:
     @guard
     def load_path(course_id, goal_id, request: gr.Request):
         if not goal_id:
-            raise TutorError("Choose a goal concept first.")
+            raise InvalidInputError("Choose a goal concept first.")
         return pd.DataFrame(progress.path_to(ctx, user_of(request), course_id, goal_id), columns=["concept", "title", "mastery", "needs"])
 
     path_btn.click(load_path, [course, goal], [path_table])

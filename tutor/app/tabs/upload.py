@@ -12,7 +12,7 @@ from tutor.services import authoring
 from tutor.services.context import ServiceContext
 from tutor.app.tabs import UserOf
 from tutor.app.tabs.guards import guard
-from tutor.errors import TutorError
+from tutor.errors import InvalidInputError
 
 
 class UploadTab(NamedTuple):
@@ -56,7 +56,7 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, course_c
     @guard
     def remove_file(course_id, source, request: gr.Request):
         if not source:
-            raise TutorError("Choose a file to remove.")
+            raise InvalidInputError("Choose a file to remove.")
         return authoring.remove(ctx, user_of(request), course_id, source), course_rows(ctx)
 
     rm_file_btn.click(remove_file, [course, rm_source], [rm_result, course_table])
