@@ -94,6 +94,7 @@ def _learner_round(page, steps: Steps, who: str) -> None:
                "a different exercise")
     steps.done(page, f"{who} practice next exercise", "next-exercise")
     pick(page, "practise-concept", "Functions")
+    expect(feedback).to_contain_text("Practising Functions in a row", timeout=WAIT_MS)
     page.locator("#next-exercise").click()
     expect(exercise).to_contain_text("Functions", timeout=WAIT_MS)
     steps.done(page, f"{who} practice one concept", "practise-concept")

@@ -140,10 +140,12 @@ def test_ten_in_a_row_on_one_concept_then_across_the_course(tutor_home, tmp_path
         ada = sign_in(browser, url, "ada")
         ada.get_by_role("tab", name="Practice").click()
         pick(ada, "practise-concept", "Loops")
+        playwright_api.expect(ada.locator("#feedback")).to_contain_text("Practising Loops", timeout=WAIT_MS)
         steps.done(ada, "ada practises loops")
         on_loops: list[str] = []
         _run_ten(ada, steps, ledger, "loops", on_loops, unreadable, "loops")
         pick(ada, "practise-concept", "Recommended for me")
+        playwright_api.expect(ada.locator("#feedback")).to_contain_text("tutor's recommendation", timeout=WAIT_MS)
         across: list[str] = list(on_loops)
         _run_ten(ada, steps, ledger, "course", across, unreadable, None)
         concepts = {ledger.item(i)["concept"] for i in across[10:]}
