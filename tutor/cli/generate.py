@@ -9,9 +9,12 @@ the database so `tutor grade --item ID` can load them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Optional
 
 import typer
+
+from tutor.errors import InvalidInputError
 
 
 def register(app: typer.Typer) -> None:
@@ -27,22 +30,48 @@ def _ctx():
 
 
 def explain_cmd(
-    question: str = typer.Argument(..., help="The question or topic to explain."),
+    question: Optional[str] = typer.Argument(None, help="The question or topic to explain."),
     course: str = typer.Option(..., "--course", "-c", help="Course id."),
     learner: Optional[str] = typer.Option(None, "--learner", "-l", help="Learner id: adapts level, language and what they have mastered."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    questions_file: Optional[Path] = typer.Option(
+        None, "--questions-file", help="A text file with one question per line: each is answered in order, the model loaded once."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (one JSON line per question with --questions-file)."),
 ) -> None:
-    """Explain a question from the course, with numbered citations."""
+    """Explain a question from the course, with numbered citations and where the answer came from."""
+    from tutor.generation.models import ORIGIN_LABELS
     from tutor.services.tutoring import explain
 
-    result = explain(_ctx(), question, course, learner)
-    if as_json:
-        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
-        return
-    typer.echo(result.text)
-    for c in result.citations:
-        page = f", p. {c.page}" if c.page is not None else ""
-        typer.echo(f"[{c.n}] {c.source}, {c.section}{page}")
+    if (question is None) == (questions_file is None):
+        raise InvalidInputError("Give one question, or --questions-file FILE with one question per line (not both).")
+    if questions_file is not None:
+        try:
+            questions = [line.strip() for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"Cannot read the questions file {questions_file}: {exc}") from exc
+        if not questions:
+            raise InvalidInputError(f"{questions_file} holds no question (one question per line).")
+    else:
+        questions = [question]
+    ctx = _ctx()  # one context: the model is loaded once for every question
+    for asked in questions:
+        result = explain(ctx, asked, course, learner)
+        if as_json:
+            record = result.as_json()
+            if questions_file is not None:  # one line per question, so the output streams and pipes
+                typer.echo(json.dumps({"question": asked} | record, ensure_ascii=False))
+            else:
+                typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+            continue
+        if questions_file is not None:
+            typer.echo(f"Q: {asked}")
+        typer.echo(result.text)
+        for c in result.citations:
+            page = f", p. {c.page}" if c.page is not None else ""
+            typer.echo(f"[{c.n}] {c.source}, {c.section}{page}")
+        typer.echo(f"({ORIGIN_LABELS[result.origin]})")
+        if questions_file is not None:
+            typer.echo("")
 
 
 def quiz_cmd(
@@ -61,8 +90,10 @@ def quiz_cmd(
     if as_json:
         typer.echo(json.dumps([item.as_json() for item in batch.items], ensure_ascii=False, indent=2))
         return
+    from tutor.generation.models import ORIGIN_LABELS
+
     for number, item in enumerate(batch.items, start=1):
-        typer.echo(f"{number}. [{item.type}, {item.difficulty}] {item.question}")
+        typer.echo(f"{number}. [{item.type}, {item.difficulty}; {ORIGIN_LABELS[item.origin]}] {item.question}")
         for letter, option in zip("ABCD", item.options):
             typer.echo(f"   {letter}) {option}")
         typer.echo(f"   item id: {item.id}  (tutor grade --item {item.id} --answer ...)")

@@ -56,6 +56,8 @@ class Context:
         update = {"llm": c.llm}
         if c.model_path:
             update["llm_model_path"] = Path(c.model_path)
+        if c.local_model:
+            update["llm_local_model"] = c.local_model
         if c.base_url:
             update["llm_base_url"] = c.base_url
         if c.model:

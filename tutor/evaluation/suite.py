@@ -32,6 +32,7 @@ class ModelConfig(BaseModel):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
     llm: str = Field("local", description=f"A backend of tutor.llm.registry: {', '.join(BACKEND_NAMES)}.")
     model_path: str | None = None
+    local_model: str | None = Field(None, description="A catalogue short name (tutor/llm/catalogue.py) for llm: local.")
     base_url: str | None = None
     model: str | None = None
     temperature: float | None = Field(None, ge=0, le=2, description="Overrides the temperature the tutor asks for.")

@@ -1,22 +1,28 @@
-"""Exercises for a concept (or across a course): model drafts, verified, with a deterministic fallback.
+"""Exercises for a concept (or across a course): the model chooses and writes, code guarantees validity.
 
 For each slot of the quiz the generator takes the next unused passage (one concept's chunks, or the
-course's concepts in turn), asks the model for a draft of the slot's type under a JSON-schema grammar,
-converts it to an `Exercise`, and runs the verifier inside the bounded re-ask loop. When the model
-gives up, the extractive generator writes the item from the same passage; when that passage has no
-usable term either, the slot moves on to the next passage. Every item therefore comes from a
-different passage, which is how a batch covers different facts.
+course's concepts in turn) and builds its askable facts in code (tutor/generation/extractive.facts: a
+course sentence, its key term, the sentence with the key blanked, candidate wrong options from the
+course's terms). The model then chooses one fact and writes around it, under a grammar built for this
+request: the fact number and the wrong options can only be among the ones offered, so the key is
+always a term of the passage and the options are always real course terms. The model writes the
+question (multiple choice, short answer) and the explanation; a fill-in-the-blank is the chosen
+sentence with its key blanked, built by code. The verifier then checks what a teacher would, inside
+the bounded re-ask loop. When the model gives up, the extractive generator writes the item from the
+same facts; when that passage has no usable fact either, the slot moves on to the next passage.
+Every item therefore comes from a different passage, which is how a batch covers different facts.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import cycle
 from typing import Sequence
 
 from tutor.errors import GenerationError, ModelError, NotFoundError
-from tutor.generation.extractive import SourcePassage, extractive_items, term_pool
-from tutor.generation.models import DRAFTS, Exercise, ExerciseBatch, FillBlankDraft, ItemType, MCQDraft
-from tutor.generation.text import code_terms, normalise, sentences
+from tutor.generation.extractive import Fact, SourcePassage, _stable, extractive_items, facts, front_matter, term_pool
+from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
+from tutor.generation.text import normalise
 from tutor.generation.verifier import verify
 from tutor.llm.base import ChatModel
 from tutor.llm.structured import generate_structured
@@ -29,6 +35,9 @@ DEFAULT_TYPES: tuple[ItemType, ...] = ("mcq", "short_answer", "fill_blank")
 # characters (length caps + keys + single spaces), so 640 tokens always reach the closing brace;
 # a normal draft stops far earlier, so this only costs time when the model rambles.
 MAX_TOKENS = 640
+QUESTION_PATTERN = r"^[A-Z][A-Za-z0-9 ,.'`()\[\]_=+<>:;*/%&|!#-]{10,110}[?]$"
+MODEL_FACTS = 4  # facts offered to the model per passage (each costs prompt tokens)
+MODEL_DISTRACTORS = 5  # candidate wrong options per fact, of which the model picks 3
 MODEL_PASSAGES_PER_SLOT = 1  # the model tries one passage per slot; after that only the fallback runs (each try costs seconds)
 DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medium"}
 
@@ -53,9 +62,27 @@ def course_passages(retriever, course: str, concept: str | None = None) -> list[
     return interleaved
 
 
-def _usable(passage: SourcePassage) -> bool:
-    """A passage worth asking about: it has prose sentences, one of them with a marked course term."""
-    return any(code_terms(s) for s in sentences(passage.text))
+def _usable(passage: SourcePassage, pool) -> bool:
+    """A passage worth asking about: not front matter, and at least one askable fact."""
+    return bool(facts(passage, pool, limit=1))
+
+
+def choice_schema(item_type: ItemType, offered: list[Fact]) -> dict:
+    """The JSON schema the model is held to: one variant per offered fact, whose wrong options can only
+    be that fact's candidate terms (llama.cpp turns anyOf/enum into a grammar; endpoints get the same)."""
+    variants = []
+    for number, fact in enumerate(offered, start=1):
+        properties: dict = {"fact": {"type": "integer", "enum": [number]}}
+        if item_type != "fill_blank":
+            # The grammar makes it a question: a capital first, a question mark last, no line breaks.
+            properties["question"] = {"type": "string", "pattern": QUESTION_PATTERN}
+        if item_type == "mcq":
+            properties["wrong_options"] = {"type": "array", "items": {"type": "string", "enum": list(fact.distractors)}, "minItems": 3, "maxItems": 3}
+        # "full_sentence", not "explanation": small models fill an "explanation" with talk about the exercise
+        # ("the missing term is ..."); asked for the fact as one full sentence, they state it.
+        properties["full_sentence"] = {"type": "string", "maxLength": 160}
+        variants.append({"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False})
+    return variants[0] if len(variants) == 1 else {"anyOf": variants}
 
 
 class ExerciseGenerator:
@@ -74,7 +101,7 @@ class ExerciseGenerator:
     ) -> ExerciseBatch:
         """n verified items from `passages` (terms for distractors come from `pool_passages`, default the same)."""
         pool = term_pool(pool_passages or passages)
-        candidates = [p for p in passages if _usable(p)] or list(passages)
+        candidates = [p for p in passages if _usable(p, pool)] or [p for p in passages if not front_matter(p.text, p.section)]
         if not candidates:
             raise NotFoundError("There is no course text to write exercises from.")
         stats = {"items": 0, "first_try": 0, "after_retries": 0, "fallback": 0, "completions": 0, "parsed": 0, "unfilled": 0}
@@ -99,32 +126,42 @@ class ExerciseGenerator:
             # After the endpoint failed once in this batch, every slot goes straight to the fallback: asking
             # again would cost each slot a full timeout for the same answer.
             if index < MODEL_PASSAGES_PER_SLOT and "model_failure" not in stats:
-                item = self._from_model(item_type, passage, peers, stats)
+                item = self._from_model(item_type, passage, peers, stats, pool)
                 if item is not None:
                     return item
             used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
             for candidate in extractive_items(passage, item_type, pool, embedder=self.embedder, used_answers=used_answers):
-                if not verify(candidate, peers, self.embedder):
+                problems = verify(candidate, peers, self.embedder)
+                if not problems:
                     stats["fallback"] += 1
                     return candidate
+                _count(stats, "fallback_rejections", problems)
         return None
 
-    def _from_model(self, item_type: ItemType, passage: SourcePassage, peers, stats) -> Exercise | None:
-        difficulty = DIFFICULTY_BY_TYPE[item_type]
-        messages = self.prompt.render(
-            item_type=item_type, passage=passage.text, concept_title=passage.concept_title or passage.concept, difficulty=difficulty
-        )
+    def _from_model(self, item_type: ItemType, passage: SourcePassage, peers, stats, pool) -> Exercise | None:
+        used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
+        offered = facts(passage, pool, embedder=self.embedder, used_answers=used_answers, need_distractors=item_type == "mcq",
+                        limit=MODEL_FACTS, distractor_count=MODEL_DISTRACTORS)
+        if not offered:
+            return None
+        messages = self.prompt.render(item_type=item_type, facts=offered)
         log: list[dict] = []
+
+        def check(chosen: ChosenItem) -> list[str]:
+            problems = _choice_problems(chosen, item_type, offered)
+            return problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
+
         try:
             result = generate_structured(
                 self.model,
                 messages,
-                DRAFTS[item_type],
+                ChosenItem,
                 max_retries=self.max_retries,
                 max_tokens=MAX_TOKENS,
-                check=lambda draft: verify(self._to_exercise(draft, item_type, passage, 0), peers, self.embedder),
+                check=check,
                 what=f"{item_type} exercise",
                 log=log,
+                schema=choice_schema(item_type, offered),
             )
         except GenerationError:
             return None
@@ -134,29 +171,33 @@ class ExerciseGenerator:
         finally:
             stats["completions"] += len(log)
             stats["parsed"] += sum(entry["parsed"] for entry in log)
-            rejections = stats.setdefault("rejections", {})
-            for entry in log:  # why drafts were refused, by kind (details in brackets dropped), for the benchmark
-                for problem in entry["problems"]:
-                    kind = problem.split(" (")[0].split(":")[0]
-                    rejections[kind] = rejections.get(kind, 0) + 1
+            for entry in log:  # why drafts were refused, by kind, for the benchmark
+                _count(stats, "rejections", entry["problems"])
         stats["first_try" if result.attempts == 1 else "after_retries"] += 1
-        return self._to_exercise(result.value, item_type, passage, result.attempts)
+        return self._to_exercise(result.value, item_type, passage, offered, result.attempts)
 
-    def _to_exercise(self, draft, item_type: ItemType, passage: SourcePassage, attempts: int) -> Exercise:
+    def _to_exercise(self, chosen: ChosenItem, item_type: ItemType, passage: SourcePassage, offered: list[Fact], attempts: int) -> Exercise:
+        fact = offered[min(max(chosen.fact, 1), len(offered)) - 1]
         options: list[str] = []
-        if isinstance(draft, MCQDraft):
-            question, options, answer = draft.question, [o.strip() for o in draft.options], draft.options[draft.answer_index].strip()
-        elif isinstance(draft, FillBlankDraft):
-            question, answer = draft.sentence, draft.answer.strip()
-        else:
-            question, answer = draft.question, draft.answer.strip()
+        question = chosen.question.strip()
+        if item_type == "mcq":
+            wrong = []
+            # The model's picks first (the grammar kept them among the fact's candidates); a repeated pick is
+            # replaced by the next candidate in the tutor's ranking, so there are always three different ones.
+            for option in [o.strip() for o in chosen.wrong_options] + list(fact.distractors):
+                if option in fact.distractors and option not in wrong:
+                    wrong.append(option)
+            options = wrong[:3]
+            options.insert(_stable(passage.id, fact.answer) % 4, fact.answer)
+        elif item_type == "fill_blank":
+            question = fact.blanked
         return Exercise(
             type=item_type,
-            question=question.strip(),
+            question=question,
             options=options,
-            answer=answer.strip("`"),
-            explanation=draft.explanation.strip(),
-            difficulty=draft.difficulty,
+            answer=fact.answer,
+            explanation=_whole_sentences(chosen.full_sentence),
+            difficulty=DIFFICULTY_BY_TYPE[item_type],
             course=passage.course,
             concept=passage.concept,
             source_id=passage.id,
@@ -169,3 +210,28 @@ class ExerciseGenerator:
             prompt_version=self.prompt.version,
             model=self.model.name,
         )
+
+
+def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Fact]) -> list[str]:
+    """What an endpoint without a grammar may get wrong that the local grammar rules out."""
+    if not 1 <= chosen.fact <= len(offered):
+        return [f"fact must be a number from 1 to {len(offered)}"]
+    fact = offered[chosen.fact - 1]
+    if item_type == "mcq" and any(o.strip() not in fact.distractors for o in chosen.wrong_options):
+        return [f"wrong options must be chosen from: {', '.join(fact.distractors)}"]
+    return []
+
+
+def _whole_sentences(text: str) -> str:
+    """The explanation up to its last full stop: a grammar's length cap can cut the last sentence short."""
+    text = text.strip()
+    end = max(text.rfind(". "), text.rfind("? "), text.rfind("! "), len(text) - 1 if text[-1:] in ".!?" else -1)
+    return text[: end + 1].strip() if end > 0 else ""
+
+
+def _count(stats: dict, key: str, problems: list[str]) -> None:
+    counts = stats.setdefault(key, {})
+    for problem in problems:
+        kind = problem.split(" (")[0].split(":")[0]
+        kind = re.sub(r"'[^']*'", "'…'", kind)  # "the option 'x' overlaps" and "the option 'y' overlaps" are one kind
+        counts[kind] = counts.get(kind, 0) + 1

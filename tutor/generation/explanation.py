@@ -1,31 +1,44 @@
 """Explanations grounded in retrieved passages, with [n] citations that map to source, section, page.
 
 Flow: retrieve k passages -> if none is relevant (embedding similarity to the question below
-RELEVANCE), answer with the "no-context" text instead of inventing -> otherwise render the `explain`
-prompt (passages as numbered, delimited data) -> the model answers -> the citation check: at least one
-citation, every number refers to a passage, and most cited sentences are supported by the passage they
-cite (lexical support). An answer that fails is asked again `max_retries` times (default none: each try costs seconds on 2 cores); then the extractive answer takes
-over: the passage sentences closest to the question, quoted with their numbers. So what a learner sees
-is always traceable to the course, even from the 135M model.
+RELEVANCE), answer with the "no-context" text instead of inventing -> pick the passage sentences that
+matter for the question (a prompt budget: reading the prompt is most of the wait on CPU) -> the model
+answers in plain sentences -> the tutor attributes every sentence to the passage that supports it
+(tutor/generation/attribution.py, the rule the evals' grounding metric uses) and adds the [n] marker
+itself; a sentence no passage supports is not shown. When the supported sentences say too little
+(fewer than MIN_SUPPORTED_WORDS content words), the extractive answer takes over: the course sentences
+that best answer the question, quoted with their numbers, and a plain statement when none answers it.
+
+Streaming shows a sentence only after it passed the check (and only once enough supported content has
+arrived to be sure the answer will not fall back), so the learner never reads text that is replaced.
+Answers from a model that writes its own [n] markers (an endpoint) are checked the same way: the
+markers are dropped and the tutor's attribution decides.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, Sequence
 
+import numpy as np
+
+from tutor.generation.attribution import Attribution, attribute, supports, with_citation
 from tutor.generation.models import Citation, Explanation, LearnerProfile
-from tutor.generation.text import answer_sentences, lexical_support, sentences
+from tutor.generation.text import answer_sentences, content_tokens, lexical_support, sentences
 from tutor.errors import ModelError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
 MODEL_FAILED = "The language model could not answer, so here are the course passages that do"
 RELEVANCE = 0.30  # MiniLM cosine; off-topic questions score ~0.0-0.2 against the course, on-topic ones 0.4+
-CLAIM_SUPPORT = 0.5  # share of a cited sentence's content words found in the cited passage
 MIN_SUPPORTED_SHARE = 0.5
-MAX_TOKENS = 160
+MIN_SUPPORTED_WORDS = 4  # content words the supported sentences must state together, else the answer falls back
+MAX_TOKENS = 90  # two or three short sentences; a longer answer costs seconds per sentence on 2 cores
+CONTEXT_SENTENCES = 6  # the prompt gets the best sentences, not whole chunks
+CONTEXT_WORDS = 170
 EXTRACTIVE_PASSAGES = 3
 EXTRACTIVE_SENTENCES = 3
+ANSWERS_QUESTION = 0.45  # a course sentence this close to the question (cosine + word overlap / 2) answers it
 
 
 def cited_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -44,7 +57,7 @@ def citation_support(text: str, passages: Sequence) -> float:
     supported = 0
     for claim, numbers in claims:
         texts = [passages[n - 1].text for n in numbers if 1 <= n <= len(passages)]
-        supported += any(lexical_support(claim, t) >= CLAIM_SUPPORT for t in texts)
+        supported += any(supports(claim, t) for t in texts)
     return supported / len(claims)
 
 
@@ -76,35 +89,70 @@ class Explainer:
         similarity = vectors[1:] @ vectors[0]
         return passages if float(similarity.max()) >= RELEVANCE else []
 
-    def messages(self, question: str, passages: Sequence, learner: LearnerProfile):
-        return self.prompt.render(
-            question=question,
-            passages=passages,
-            level=learner.level,
-            language=learner.language,
-            known_concepts=learner.known_concepts,
-        )
+    def _units(self, question: str, passages: Sequence) -> "_Units":
+        """Every passage sentence with its embedding and how well it answers the question."""
+        units = [(p, s) for p, passage in enumerate(passages) for s in sentences(passage.text, min_words=4, max_chars=400)]
+        vectors = self.retriever.embedder.embed([question] + [s for _, s in units])
+        q, unit_vectors = vectors[0], vectors[1:]
+        overlap = [lexical_support(question, s) for _, s in units]
+        scores = [float(unit_vectors[i] @ q) + 0.5 * overlap[i] for i in range(len(units))]
+        return _Units(units, unit_vectors, scores)
+
+    def excerpts(self, question: str, passages: Sequence, units: "_Units | None" = None) -> list[dict]:
+        """The sentences that matter (best CONTEXT_SENTENCES within CONTEXT_WORDS), grouped by passage in course order."""
+        units = units or self._units(question, passages)
+        chosen, words = [], 0
+        for i in sorted(range(len(units.units)), key=lambda i: -units.scores[i]):
+            length = len(units.units[i][1].split())
+            if chosen and (len(chosen) >= CONTEXT_SENTENCES or words + length > CONTEXT_WORDS):
+                continue
+            chosen.append(i)
+            words += length
+        by_passage: dict[int, list[str]] = {}
+        for i in sorted(chosen):
+            by_passage.setdefault(units.units[i][0], []).append(units.units[i][1])
+        if not by_passage:  # passages without prose sentences (code only): give the first one whole
+            return [{"n": 1, "text": passages[0].text[:800]}]
+        return [{"n": p + 1, "text": " ".join(texts)} for p, texts in sorted(by_passage.items())]
+
+    def messages(self, question: str, passages: Sequence, learner: LearnerProfile, units: "_Units | None" = None):
+        values = {
+            "question": question,
+            "passages": passages,
+            "excerpts": self.excerpts(question, passages, units) if "excerpts" in self.prompt.variables else None,
+            "level": learner.level,
+            "language": learner.language,
+            "known_concepts": learner.known_concepts,
+        }
+        return self.prompt.render(**{name: values[name] for name in self.prompt.variables})
 
     def explain(self, question: str, course: str, learner: LearnerProfile | None = None) -> Explanation:
         learner = learner or LearnerProfile()
         passages = self._context(question, course)
         if not passages:
             return self._no_context(question, course)
-        messages = self.messages(question, passages, learner)
+        units = self._units(question, passages)
+        messages = self.messages(question, passages, learner, units)
         for _ in range(1 + self.max_retries):
             try:
                 text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
             except ModelError:
                 break  # the extractive answer below needs no model
-            if not citation_problems(text, passages):
-                return self._result(question, text, passages, "model")
-        return self._extractive(question, passages)
+            attributions = self.attribute(text, question, passages, units)
+            if enough_support(attributions):
+                return self._from_model(question, attributions, passages)
+        return self._extractive(question, passages, units)
+
+    def attribute(self, text: str, question: str, passages: Sequence, units: "_Units") -> list[Attribution]:
+        claims = model_sentences(text)
+        return attribute(claims, [p.text for p in passages], self.retriever.embedder, units.units, units.vectors, question)
 
     def stream(self, question: str, course: str, learner: LearnerProfile | None = None) -> Iterator[str]:
-        """Token pieces for a chat UI; the checked result is in `self.last` once the stream ends.
+        """Checked sentences for a chat UI, each yielded once it passed attribution; the result is in `self.last`.
 
-        A streamed answer that fails the citation check is replaced: `self.last` then holds the
-        extractive answer and its text is yielded after a blank line, so the UI can show it.
+        Supported sentences are held back until they say MIN_SUPPORTED_WORDS content words together (the
+        point after which the answer can no longer fall back), then shown one by one as they pass. When the
+        model's answer ends with too little support nothing of it was shown, and the extractive answer is.
         """
         learner = learner or LearnerProfile()
         passages = self._context(question, course)
@@ -112,24 +160,46 @@ class Explainer:
             self.last = self._no_context(question, course)
             yield self.last.text
             return
-        pieces = []
+        units = self._units(question, passages)
+        buffer, attributions, shown, held = "", [], 0, []
         try:
-            for piece in self.model.stream(self.messages(question, passages, learner), max_tokens=MAX_TOKENS, temperature=0.2):
-                pieces.append(piece)
-                yield piece
+            for piece in self.model.stream(self.messages(question, passages, learner, units), max_tokens=MAX_TOKENS, temperature=0.2):
+                buffer += piece
+                complete, buffer = split_complete(buffer)
+                if not complete:
+                    continue
+                new = self.attribute(" ".join(complete), question, passages, units)
+                attributions += new
+                held += [a for a in new if a.supported]
+                if enough_support(attributions):
+                    for a in held:
+                        yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
+                        shown += 1
+                    held = []
         except ModelError as exc:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
-            fallback = self._extractive(question, passages)
+            fallback = self._extractive(question, passages, units)
             self.last = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
-            yield "\n\n" + self.last.text
+            yield ("\n\n" if shown else "") + self.last.text
             return
-        text = "".join(pieces).strip()
-        if citation_problems(text, passages):
-            self.last = self._extractive(question, passages)
-            yield "\n\n" + self.last.text
+        if buffer.strip():
+            new = self.attribute(buffer, question, passages, units)
+            attributions += new
+            held += [a for a in new if a.supported]
+        if enough_support(attributions):
+            for a in held:
+                yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
+                shown += 1
+            self.last = self._from_model(question, attributions, passages)
         else:
-            self.last = self._result(question, text, passages, "model")
+            self.last = self._extractive(question, passages, units)
+            yield self.last.text
+
+    def _from_model(self, question: str, attributions: Sequence[Attribution], passages: Sequence) -> Explanation:
+        text = " ".join(with_citation(a.sentence, a.n) for a in attributions if a.supported)
+        result = self._result(question, text, passages, "model")
+        return result.model_copy(update={"supported_share": round(sum(a.supported for a in attributions) / len(attributions), 3)})
 
     def _result(self, question: str, text: str, passages: Sequence, origin: str, prompt=None) -> Explanation:
         prompt = prompt or self.prompt
@@ -145,25 +215,22 @@ class Explainer:
             model=self.model.name if origin == "model" else "extractive",
         )
 
-    def _extractive(self, question: str, passages: Sequence) -> Explanation:
-        """The course sentences closest to the question, quoted with their passage numbers.
+    def _extractive(self, question: str, passages: Sequence, units: "_Units | None" = None) -> Explanation:
+        """The course sentences that best answer the question, quoted with their passage numbers.
 
-        Candidates come from the best EXTRACTIVE_PASSAGES passages and compete with each other, so two
-        weak sentences from the top passage never crowd out the answer in the second one; the chosen
-        ones are shown in course order (passage, then position) so they read as a paragraph.
+        Sentences of the best EXTRACTIVE_PASSAGES passages compete on how well they answer the question
+        (embedding similarity plus the share of the question's words they contain), so two weak sentences
+        from the top passage never crowd out the answer in the second one; the chosen ones are shown in
+        course order. When even the best one is far from the question, the answer says so plainly.
         """
-        candidates: list[tuple[int, int, str]] = []
-        for n, passage in enumerate(passages[:EXTRACTIVE_PASSAGES], start=1):
-            for position, sentence in enumerate(sentences(passage.text, min_words=5, max_chars=300)):
-                candidates.append((n, position, sentence))
-        quotes = []
-        if candidates:
-            vectors = self.retriever.embedder.embed([question] + [c[2] for c in candidates])
-            similarity = vectors[1:] @ vectors[0]
-            best = sorted(range(len(candidates)), key=lambda i: -float(similarity[i]))[:EXTRACTIVE_SENTENCES]
-            quotes = [{"n": candidates[i][0], "sentence": candidates[i][2]} for i in sorted(best, key=lambda i: candidates[i][:2])]
+        units = units or self._units(question, passages)
+        candidates = [i for i, (p, s) in enumerate(units.units) if p < EXTRACTIVE_PASSAGES and len(s.split()) >= 5 and len(s) <= 300]
+        best = sorted(candidates, key=lambda i: -units.scores[i])[:EXTRACTIVE_SENTENCES]
+        quotes = [{"n": units.units[i][0] + 1, "sentence": units.units[i][1]} for i in sorted(best)]
+        direct = bool(best) and units.scores[best[0]] >= ANSWERS_QUESTION
         prompt = load_prompt("explain-extractive")
-        return self._result(question, prompt.render_text(quotes=quotes), passages, "extractive", prompt)
+        values = {"quotes": quotes, "direct": direct}
+        return self._result(question, prompt.render_text(**{k: values[k] for k in prompt.variables}), passages, "extractive", prompt)
 
     def _no_context(self, question: str, course: str) -> Explanation:
         prompt = load_prompt("no-context")
@@ -177,6 +244,37 @@ class Explainer:
             prompt_version=prompt.version,
             model="none",
         )
+
+
+class _Units:
+    """Passage sentences as (passage index, sentence), their embeddings, and how well each answers the question."""
+
+    def __init__(self, units: list[tuple[int, str]], vectors: np.ndarray, scores: list[float]):
+        self.units, self.vectors, self.scores = units, vectors, scores
+
+
+_HEADING = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
+_COMPLETE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
+
+def model_sentences(text: str) -> list[str]:
+    """The claims of a model's answer: its own [n] markers, headings and code fences dropped."""
+    text = _HEADING.sub(" ", re.sub(r"```.*?(```|$)", " ", text, flags=re.DOTALL))
+    return [sentence for sentence, _ in answer_sentences(text) if len(content_tokens(sentence)) >= 1 and len(sentence.split()) >= 3]
+
+
+def split_complete(buffer: str) -> tuple[list[str], str]:
+    """(complete sentences, the unfinished rest) of streamed text; a fenced code block waits until it closes."""
+    if buffer.count("```") % 2:
+        return [], buffer
+    pieces = _COMPLETE.split(buffer)
+    if len(pieces) == 1:
+        return [], buffer
+    return [p for p in pieces[:-1] if p.strip()], pieces[-1]
+
+
+def enough_support(attributions: Sequence[Attribution]) -> bool:
+    return sum(a.weight for a in attributions if a.supported) >= MIN_SUPPORTED_WORDS
 
 
 def _citation(n: int, passage) -> Citation:

@@ -1,9 +1,15 @@
-"""The deterministic exercise generator: cloze and multiple choice built from course sentences.
+"""Facts worth asking about, and the deterministic exercise generator built on them.
 
-When the model cannot produce a valid item, this one always can (given a passage with a marked term),
-so even the tiny default model yields valid exercises. Shortcuts taken:
+A `Fact` is a course sentence, a key term in it, the sentence with that term blanked, and the
+distractors that fit it. The model-written exercises choose among these facts (a grammar-constrained
+choice: the key is always a term of the passage) and the extractive generator turns them into items
+directly when the model cannot. Shortcuts taken:
 - key terms are the course's inline-code spans (`break`, `range()`), which in a programming course
-  are the facts worth asking; prose-only sentences are skipped;
+  are the facts worth asking; a sentence without any falls back to its distinctive words (long words
+  the course uses more than once), so prose-only material (a PDF manual) still yields facts;
+- sentences that talk about the page or lost their code when it was extracted ("click", "see below",
+  "the following", a version string) and passages that are front matter (title page, contents, index,
+  licence) are never used;
 - a term is blanked only where it occurs once in its sentence, so there is exactly one blank;
 - distractors are other terms of the course, same concept first, then the ones most similar to the
   key (embeddings when available; otherwise a stable hash order), never one that occurs in the
@@ -19,15 +25,54 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from tutor.generation.models import BLANK, Exercise, ItemType
-from tutor.generation.text import code_terms, normalise, sentences
+from tutor.generation.text import STOP, code_terms, normalise, sentences
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
+
+# A sentence that refers to something the extracted text no longer shows, or to the page itself.
+PAGE_TALK = re.compile(
+    r"\b(click|clicking|see below|see above|shown below|shown above|as follows|the following|below|above|"
+    r"this page|next page|previous page|screenshot|figure \d|fig\. ?\d|table \d|here is|here are)\b",
+    re.IGNORECASE,
+)
+VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
+FRONT_MATTER_SECTION = re.compile(
+    r"^(title( page)?|(table of )?contents|index|licen[cs]e|copyright|colophon|acknowledg(e)?ments?|preface|about this (book|document))\b",
+    re.IGNORECASE,
+)
+FRONT_MATTER_TEXT = re.compile(
+    r"(table of contents|all rights reserved|permission is granted to copy|gnu free documentation license|"
+    r"creative commons|isbn[ :\d-]{6,}|licensed under|copyright ©|copyright \(c\)|\.{5,}\s*\d+)",
+    re.IGNORECASE,
+)
+WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{5,}\b")
+
+
+def front_matter(text: str, section: str = "") -> str | None:
+    """Why a passage is front matter (title page, contents, index, licence), or None."""
+    last = section.split(">")[-1].strip()
+    if FRONT_MATTER_SECTION.match(last):
+        return f"section '{last}'"
+    found = FRONT_MATTER_TEXT.search(text)
+    if found:
+        return f"'{found.group(0).strip()[:30]}'"
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) >= 5 and sum(bool(re.search(r"\s\d{1,4}\s*$", line)) for line in lines) >= 0.6 * len(lines):
+        return "lines ending in page numbers"
+    return None
+
+
+def page_talk(sentence: str) -> str | None:
+    """The words that show a sentence refers to the page or to code it lost, or None."""
+    found = PAGE_TALK.search(sentence) or VERSION.search(sentence)
+    return found.group(0) if found else None
 
 
 @dataclass(frozen=True)
 class Term:
     text: str
     concept: str
+    kind: str = "code"  # "code": an inline-code span; "word": a distinctive prose word
 
 
 # Generation works from the retrieval layer's one passage type (a search result or a stored chunk).
@@ -35,35 +80,60 @@ SourcePassage = Passage
 
 
 def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
+    """The course's candidate terms: inline-code spans, plus distinctive words (used in 2+ passages)."""
     seen: dict[str, Term] = {}
+    counts: dict[str, int] = {}
+    first: dict[str, Term] = {}
     for passage in passages:
+        if front_matter(passage.text, passage.section):
+            continue
         for term in code_terms(passage.text):
             seen.setdefault(normalise(term), Term(term, passage.concept))
+        for word in {w.lower() for w in WORD_TERM.findall(passage.text) if w.lower() not in STOP}:
+            counts[word] = counts.get(word, 0) + 1
+            first.setdefault(word, Term(word, passage.concept, "word"))
+    for word, count in counts.items():
+        if count >= 2 and word not in seen:
+            seen[word] = first[word]
     return list(seen.values())
+
+
+def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str]) -> list[tuple[str, str]]:
+    """(term, kind) candidates of one sentence: its code spans, else its distinctive course words."""
+    codes = code_terms(sentence)
+    if codes:
+        return [(t, "code") for t in codes]
+    words = [w for w in WORD_TERM.findall(sentence) if w.lower() in pool_words and w.lower() not in STOP]
+    return [(w, "word") for w in sorted(set(words), key=lambda w: -len(w))[:3]]
 
 
 def _stable(*parts: str) -> int:
     return int(hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:8], 16)
 
 
-def _blank(sentence: str, term: str) -> str | None:
-    """The sentence with its one occurrence of `term` (in backticks) replaced by the blank."""
+def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
+    """The sentence with its one occurrence of `term` (in backticks for code) replaced by the blank."""
+    if kind == "word":
+        hits = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", sentence, flags=re.IGNORECASE))
+        if len(hits) != 1:
+            return None
+        return sentence[: hits[0].start()] + BLANK + sentence[hits[0].end() :]
     marked = f"`{term}`"
     if sentence.count(marked) != 1 or sentence.count(term) != 1:
         return None
     return sentence.replace(marked, BLANK)
 
 
-def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term], embedder, k: int = 3) -> list[str]:
+def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term], embedder, k: int = 3, kind: str = "code") -> list[str]:
     key = normalise(answer)
     low = normalise(sentence)
     candidates = []
     for term in pool:
         norm = normalise(term.text)
-        if not norm or norm == key or norm in key or key in norm or norm in low:
+        if term.kind != kind or not norm or norm == key or norm in key or key in norm or norm in low:
             continue
         candidates.append(term)
-    if len(candidates) < k:
+    if len(candidates) < min(k, 3):
         return []
     if embedder is not None:
         vectors = embedder.embed([answer] + [t.text for t in candidates])
@@ -80,7 +150,51 @@ def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term],
             chosen.append(term.text)
         if len(chosen) == k:
             break
-    return chosen if len(chosen) == k else []
+    return chosen if len(chosen) >= min(k, 3) else []
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One askable fact: a course sentence, its key term, the sentence with the key blanked, distractors."""
+
+    sentence: str
+    answer: str
+    blanked: str
+    distractors: tuple[str, ...]  # empty when the course has too few terms of the key's kind
+
+
+def facts(
+    passage: SourcePassage,
+    pool: Sequence[Term],
+    *,
+    embedder=None,
+    used_answers: set[str] | frozenset = frozenset(),
+    need_distractors: bool = False,
+    limit: int | None = None,
+    distractor_count: int = 3,
+) -> list[Fact]:
+    """The passage's askable facts in course order (none from front matter or sentences about the page)."""
+    if front_matter(passage.text, passage.section):
+        return []
+    words = frozenset(t.text for t in pool if t.kind == "word")
+    usable = [s for s in sentences(passage.text) if not page_talk(s)]
+    # A passage that marks its terms as code is asked about those; distinctive words are for prose-only material.
+    has_code = any(code_terms(s) for s in usable)
+    out: list[Fact] = []
+    for sentence in usable:
+        for term, kind in sentence_terms(sentence, words if not has_code else frozenset()):
+            if normalise(term) in used_answers or len(term) < 2:
+                continue
+            blanked = _blank(sentence, term, kind)
+            if blanked is None:
+                continue
+            distractors = tuple(_distractors(term, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
+            if need_distractors and not distractors:
+                continue
+            out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=term, blanked=blanked, distractors=distractors))
+            if limit and len(out) >= limit:
+                return out
+    return out
 
 
 def extractive_items(
@@ -95,41 +209,30 @@ def extractive_items(
     """Every item of `item_type` this passage yields, in order (the caller takes the first that verifies)."""
     question_prompt = load_prompt("extractive-question")
     explanation_prompt = load_prompt("extractive-explanation")
-    for sentence in sentences(passage.text):
-        for term in code_terms(sentence):
-            if normalise(term) in used_answers or len(term) < 2:
-                continue
-            blanked = _blank(sentence, term)
-            if blanked is None:
-                continue
-            options: list[str] = []
-            if item_type == "mcq":
-                distractors = _distractors(term, sentence, passage.concept, pool, embedder)
-                if not distractors:
-                    continue
-                options = list(distractors)
-                options.insert(_stable(passage.id, term) % 4, term)
-            question = question_prompt.render_text(
-                item_type=item_type, sentence=blanked, concept_title=passage.concept_title or passage.concept
-            )
-            explanation = explanation_prompt.render_text(
-                sentence=re.sub(r"\s+", " ", sentence), source=passage.source, section=passage.section
-            )
-            yield Exercise(
-                type=item_type,
-                question=question,
-                options=options,
-                answer=term,
-                explanation=explanation,
-                difficulty=difficulty,
-                course=passage.course,
-                concept=passage.concept,
-                source_id=passage.id,
-                source_text=passage.text,
-                source=passage.source,
-                section=passage.section,
-                origin="extractive",
-                prompt_id=question_prompt.id,
-                prompt_version=question_prompt.version,
-                model="extractive",
-            )
+    for fact in facts(passage, pool, embedder=embedder, used_answers=used_answers, need_distractors=item_type == "mcq"):
+        options: list[str] = []
+        if item_type == "mcq":
+            options = list(fact.distractors)
+            options.insert(_stable(passage.id, fact.answer) % 4, fact.answer)
+        question = question_prompt.render_text(
+            item_type=item_type, sentence=fact.blanked, concept_title=passage.concept_title or passage.concept
+        )
+        explanation = explanation_prompt.render_text(sentence=fact.sentence, source=passage.source, section=passage.section)
+        yield Exercise(
+            type=item_type,
+            question=question,
+            options=options,
+            answer=fact.answer,
+            explanation=explanation,
+            difficulty=difficulty,
+            course=passage.course,
+            concept=passage.concept,
+            source_id=passage.id,
+            source_text=passage.text,
+            source=passage.source,
+            section=passage.section,
+            origin="extractive",
+            prompt_id=question_prompt.id,
+            prompt_version=question_prompt.version,
+            model="extractive",
+        )

@@ -18,6 +18,15 @@ Verdict = Literal["correct", "partly", "incorrect"]
 BLANK = "____"
 
 
+Origin = Literal["model", "extractive", "no_context"]
+# The short label the app shows under everything it serves, so a learner knows who wrote it.
+ORIGIN_LABELS: dict[str, str] = {
+    "model": "written by the tutor's model, checked against your course",
+    "extractive": "quoted from your course",
+    "no_context": "not found in your course",
+}
+
+
 class LearnerProfile(BaseModel):
     level: Literal["beginner", "intermediate", "advanced"] = "beginner"
     language: str = "English"
@@ -45,13 +54,16 @@ class Explanation(BaseModel):
     prompt_id: str
     prompt_version: int
     model: str
+    supported_share: float | None = Field(None, description="Share of the model's sentences a passage supports (the rest were not shown).")
 
     def as_json(self) -> dict:
         return {
             "text": self.text,
             "citations": [c.model_dump(include={"n", "source", "section", "page", "text"}) for c in self.citations],
+            "origin": self.origin,
             "prompt_id": self.prompt_id,
             "prompt_version": self.prompt_version,
+            "model": self.model,
         }
 
 
@@ -83,6 +95,17 @@ class FillBlankDraft(BaseModel):
 
 
 DRAFTS: dict[str, type[BaseModel]] = {"mcq": MCQDraft, "short_answer": ShortAnswerDraft, "fill_blank": FillBlankDraft}
+
+
+class ChosenItem(BaseModel):
+    """What the model writes around a fact the tutor built: which fact, the question, the wrong options
+    (chosen among the fact's candidate terms) and the explanation. The grammar narrows `fact` and
+    `wrong_options` to the values of this request (tutor/generation/exercises.choice_schema)."""
+
+    fact: int = Field(ge=1)
+    question: str = Field("", max_length=160)
+    wrong_options: list[str] = Field(default_factory=list, max_length=3)
+    full_sentence: str = Field(max_length=200, description="The fact stated in full: the item's explanation.")
 
 
 # -- Exercises: what the tutor keeps ---------------------------------------------------------------

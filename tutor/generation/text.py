@@ -38,15 +38,19 @@ def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
 
 
 def prose(text: str) -> str:
-    """Course text without fenced code blocks, heading marks and list bullets."""
-    text = _FENCE.sub(" ", text)
+    """Course text without fenced code blocks, heading marks and list bullets.
+
+    A removed code block ends the sentence before it (its place becomes a paragraph break), so the
+    lead-in "Try this:" never runs on into the next sentence as if the code had not been there."""
+    text = _FENCE.sub("\n\n", text)
     text = re.sub(r"^\s*(#+|[-*]|\d+\.)\s+", "", text, flags=re.MULTILINE)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def sentences(text: str, min_words: int = 6, max_chars: int = 220) -> list[str]:
     out = []
-    for sentence in _SENTENCE_END.split(prose(text)):
+    paragraphs = [prose(p) for p in re.split(r"\n\s*\n|\n(?=\s*#)", _FENCE.sub("\n\n", text))]
+    for sentence in (s for paragraph in paragraphs for s in _SENTENCE_END.split(paragraph)):
         sentence = sentence.strip()
         if len(sentence.split()) >= min_words and len(sentence) <= max_chars and sentence[-1:] in ".!?" and not sentence.startswith("Output"):
             out.append(sentence)

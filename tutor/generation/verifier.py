@@ -8,6 +8,12 @@ The problems double as re-ask feedback for the model, so they say what to fix. T
 - two items are near-copies when their question+answer texts reach 0.9 character similarity or 0.92
   embedding similarity, or when they ask the same answer from the same passage (the same fact).
 Without an embedder (unit tests) only the lexical checks run.
+
+And what a teacher would refuse on sight: a question that is neither a question (ending with "?") nor
+a complete statement with one blank; a question that echoes the prompt (the topic, the difficulty)
+instead of asking something; options that are bare numbers or letters when the question asks for no
+number; an item whose source passage is front matter (title page, contents, index, licence); a
+question that talks about the page or code it no longer shows ("click", "see below") or a version string.
 """
 
 from __future__ import annotations
@@ -17,8 +23,15 @@ from typing import Sequence
 
 import numpy as np
 
+from tutor.generation.extractive import VERSION, front_matter, page_talk
 from tutor.generation.models import BLANK, Exercise
 from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
+
+_ECHO = re.compile(r"\b(difficulty|topic|missing term|other terms)\s*:|\bfact \d|\b(easy|medium|hard)\s*[.)]?\s*$", re.IGNORECASE)
+_META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms)\b", re.IGNORECASE)
+_BARE = re.compile(r"^\s*([A-Za-z]|\d{1,4})\s*[.)]?\s*$")
+_ASKS_NUMBER = re.compile(r"\d|how (many|much|often|long)|\b(number|value|result|output|print|return|index|length|count|size)", re.IGNORECASE)
+_FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())
 
 KEY_SUPPORT = 0.75
 TOPIC_SUPPORT = 0.30
@@ -44,10 +57,12 @@ def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> lis
     else:
         if item.options:
             problems.append(f"a {item.type} item has no options")
+    if item.type != "fill_blank" or item.question.count(BLANK) != 1:
         if _mentions(item.question.replace(BLANK, " "), item.answer):
             problems.append("the question gives the answer away")
     if item.type == "fill_blank" and item.question.count(BLANK) != 1:
         problems.append(f"a fill-in-the-blank question must contain exactly one {BLANK}")
+    problems += _teacher_problems(item)
 
     support = lexical_support(item.answer, item.source_text)
     if support < KEY_SUPPORT:
@@ -55,6 +70,35 @@ def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> lis
     if not _on_topic(item, embedder):
         problems.append("the question is not about the course passage")
     problems += _duplicate_problems(item, peers, embedder)
+    return problems
+
+
+def _teacher_problems(item: Exercise) -> list[str]:
+    """The refusals a teacher makes on sight (see the module docstring)."""
+    problems = []
+    stem = item.question.strip()
+    if item.type != "fill_blank" and not (stem.endswith("?") or stem.count(BLANK) == 1):
+        problems.append(f"the question is neither a question ending with '?' nor a statement with one {BLANK}")
+    words = set(content_tokens(stem.replace(BLANK, " ")))
+    topic = set(content_tokens(f"{item.concept} {item.section}".replace("-", " ")))
+    if _ECHO.search(stem) or _META.search(stem) or (words and words <= topic | _FILLER):
+        problems.append("the question repeats the topic or difficulty instead of asking about a fact")
+    if item.options and all(_BARE.match(o) for o in item.options) and not _ASKS_NUMBER.search(stem):
+        problems.append("the options are bare numbers or letters that the question does not ask for")
+    reason = front_matter(item.source_text, item.section)
+    if reason:
+        problems.append(f"the source passage is front matter ({reason}), not course content")
+    talk = page_talk(stem)
+    if talk:
+        problems.append(f"the question talks about the page or code it does not show ('{talk}')")
+    if VERSION.search(item.answer):
+        problems.append("the answer is a version string, not a fact of the course")
+    if item.origin == "model" and item.explanation.strip():
+        explanation = item.explanation
+        if _META.search(explanation):
+            problems.append("the explanation talks about the exercise instead of stating the course fact")
+        elif not _mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
+            problems.append("the explanation must state the course fact with the right answer in it")
     return problems
 
 

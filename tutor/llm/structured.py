@@ -68,13 +68,16 @@ def generate_structured(
     check: Callable[[T], list[str]] | None = None,
     what: str = "structured output",
     log: list[dict] | None = None,
+    schema: dict | None = None,
 ) -> Structured[T]:
     """Ask for `output`, validate it (and `check` it: a list of problems, empty when fine), re-ask on failure.
 
     `log`, when given, receives one dict per attempt (completion, parsed, problems) for benchmarks and logs.
+    `schema`, when given, is what the model is constrained to (narrower than `output`'s own schema, e.g. a
+    choice among values known only at run time); `output` still validates the reply.
     """
     reask = load_prompt("reask")
-    schema = schema_for(output)
+    schema = schema or schema_for(output)
     history = list(messages)
     completions: list[Completion] = []
     last_text, last_error = "", ""

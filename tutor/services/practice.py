@@ -42,10 +42,14 @@ class Presented:
     why: str = ""
     shown_at: float = field(default_factory=time.monotonic)
     hints_used: int = 0
+    origin: str = ""
 
     def markdown(self) -> str:
+        from tutor.generation.models import ORIGIN_LABELS
+
         why = f"\n\n*Why this one:* {self.why}" if self.why else ""
-        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>item {self.item_id}</small>"
+        label = f"{ORIGIN_LABELS[self.origin]} · " if self.origin in ORIGIN_LABELS else ""
+        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>{label}item {self.item_id}</small>"
 
 
 @dataclass
@@ -221,7 +225,8 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
         ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
     item = stored_exercise(record)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
-                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why)
+                     item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why,
+                     origin=item.origin)
 
 
 def attempt_key(presented: Presented) -> str:

@@ -37,9 +37,13 @@ class Turn:
     citations: list[dict] = field(default_factory=list)
     event_id: int | None = None
     prompt: str = ""
+    origin: str = ""
 
     def markdown(self) -> str:
-        return self.text + format_citations(self.citations)
+        from tutor.generation.models import ORIGIN_LABELS
+
+        label = f"\n\n<small>{ORIGIN_LABELS[self.origin]}</small>" if self.origin in ORIGIN_LABELS else ""
+        return self.text + label + format_citations(self.citations)
 
 
 def format_citations(citations: list[dict]) -> str:
@@ -99,7 +103,7 @@ def answer(ctx: ServiceContext, user: User, course: str, question: str, *, simpl
         shown += piece
         yield shown, None
     result = explainer.last
-    turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}",
+    turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}", origin=result.origin,
                 citations=[c.model_dump(include={"n", "source", "section", "page", "text"}) for c in result.citations])
     with session_scope(ctx.settings) as session:
         event = Event(learner_id=user.name, course=course, kind="chat_turn",

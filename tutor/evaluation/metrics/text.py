@@ -1,7 +1,9 @@
 """Text metrics for explanations: grounding, citation precision, reference coverage, readability, length.
 
 Grounding is lexical, with the threshold stated: a sentence is supported when at least SUPPORT (50%) of
-its content words (stop words removed, stemmed: the shared tokenizer in tutor.retrieval.tokens) occur in one of the passages it cites. A sentence
+its content words (stop words removed, stemmed: the shared tokenizer in tutor.retrieval.tokens) occur in one of
+the passages it cites: the lexical half of `tutor.generation.attribution.supports`, the rule by which the
+explainer decides which model sentences to show and cite. A sentence
 that cites nothing is unsupported. Lexical support rewards quoting and misses paraphrase; that suits
 this tutor, whose answers are meant to stay close to the course text.
 
@@ -18,10 +20,11 @@ import re
 from typing import Mapping, Sequence
 
 from tutor.evaluation.metrics import Score, share
+from tutor.generation.attribution import LEXICAL, supports
 from tutor.generation.text import answer_sentences, lexical_support
 from tutor.retrieval.tokens import content_tokens
 
-SUPPORT = 0.5
+SUPPORT = LEXICAL
 COVERAGE = 0.5
 _CITE = re.compile(r"\[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
@@ -32,7 +35,8 @@ def grounding(text: str, cited: Mapping[int, str], threshold: float = SUPPORT) -
     """Share of the answer's sentences supported by a passage they cite (`cited`: number -> passage text)."""
     flags = []
     for sentence, numbers in answer_sentences(text):
-        flags.append(any(lexical_support(sentence, cited[n]) >= threshold for n in numbers if n in cited))
+        flags.append(any((supports(sentence, cited[n]) if threshold == SUPPORT else lexical_support(sentence, cited[n]) >= threshold)
+                         for n in numbers if n in cited))
     result = share(flags, f"sentences supported (>= {threshold:.0%} of content words in a cited passage)")
     return result if result.value is not None else Score(0.0, "empty answer")
 

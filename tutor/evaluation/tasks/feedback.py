@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.evaluation.metrics import Score
 from tutor.evaluation.metrics.feedback import hint_leak, misconception_match, verdict_accuracy
 from tutor.evaluation.tasks.base import Case, Task
 
@@ -62,8 +63,16 @@ class FeedbackTask(Task):
 
     def score(self, case: dict, outputs: dict, ctx) -> dict:
         predicted = outputs.get("verdict", "")
+        exact = outputs.get("grader") == "exact"
+        skip = Score(None, "graded exactly" if not exact else "decided by the model or similarity")
         return {
             "verdict_accuracy": verdict_accuracy(predicted, case["label"]),
+            # Exact grading (choices, blanks) is right by construction; what the model decides is reported
+            # apart, beside the "always incorrect" baseline on the same cases, so the mix cannot flatter it.
+            "accuracy_exact": verdict_accuracy(predicted, case["label"]) if exact else skip,
+            "accuracy_model_decided": skip if exact else verdict_accuracy(predicted, case["label"]),
+            "always_incorrect_baseline": skip if exact else Score(float(case["label"] == "incorrect"), f"labelled {case['label']}"),
+            "model_decided": skip if exact else Score(float(outputs.get("grader") == "rubric"), f"grader: {outputs.get('grader')}"),
             "misconception_match": misconception_match(outputs.get("misconception", ""), case["misconception"]),
             "hint_leak": hint_leak(outputs.get("hint", ""), case["item"]["answer"]) if predicted != "correct" else hint_leak("", ""),
         }

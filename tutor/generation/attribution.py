@@ -1,0 +1,113 @@
+"""Which course passage supports a sentence: the one rule the explainer serves by and the evals score by.
+
+Small models answer in plain prose and do not write [n] markers, so the tutor attributes each sentence
+itself. A sentence is supported by a passage when
+- at least LEXICAL (50%) of its content words occur in the passage (stop words removed, crude stemming:
+  tutor/generation/text.py), or
+- its meaning is close to one of the passage's sentences (MiniLM cosine >= SEMANTIC) and at least
+  LEXICAL_WITH_MEANING (30%) of its content words occur in the passage, so a paraphrase counts but a
+  fluent sentence on the same topic with other facts does not.
+The evals' grounding metric calls `supports` with the passage text alone (no embeddings), which is the
+lexical half of the same rule; the explainer adds the semantic half when it has the vectors.
+
+Thresholds were set on the demo course with Qwen2.5-Coder answers: correct paraphrases ("The break
+statement exits the loop immediately") score 0.55-0.8 lexical; off-passage facts score under 0.3.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from tutor.generation.text import content_tokens, lexical_support
+
+LEXICAL = 0.5
+SEMANTIC = 0.62
+LEXICAL_WITH_MEANING = 0.3
+
+
+@dataclass(frozen=True)
+class Attribution:
+    sentence: str
+    n: int | None  # 1-based number of the supporting passage; None when no passage supports it
+    lexical: float
+    semantic: float | None
+    weight: int = 0  # content words the sentence adds to the question (how much it says)
+
+    @property
+    def supported(self) -> bool:
+        return self.n is not None
+
+
+def new_words(sentence: str, question: str = "") -> int:
+    """Content words of `sentence` that the question did not already say. A sentence that only restates
+    the question ("Yes, you can change one letter of a string") is supported by any passage that the
+    question matched, so it says nothing the tutor can vouch for: weight 0."""
+    asked = set(content_tokens(question)) | {"yes", "no"}
+    return len(set(content_tokens(sentence)) - asked)
+
+
+def supports(sentence: str, passage: str, semantic: float | None = None) -> bool:
+    """The support rule (see the module docstring); `semantic` is the best cosine to the passage's sentences."""
+    lexical = lexical_support(sentence, passage)
+    return lexical >= LEXICAL or (semantic is not None and semantic >= SEMANTIC and lexical >= LEXICAL_WITH_MEANING)
+
+
+def attribute(sentences: Sequence[str], passages: Sequence[str], embedder=None, units: Sequence[tuple[int, str]] | None = None,
+              unit_vectors: np.ndarray | None = None, question: str = "") -> list[Attribution]:
+    """One Attribution per sentence: the best supporting passage (by lexical + semantic score) or None.
+
+    `units` are (passage index, sentence) pairs of the passages with their embeddings in `unit_vectors`
+    (the explainer already embedded them to pick the prompt's sentences); without them and with an
+    embedder they are computed here; with neither only the lexical rule runs.
+    """
+    if not sentences:
+        return []
+    semantic = None  # semantic[i][p]: best cosine of sentence i to a unit of passage p
+    if embedder is not None:
+        if units is None or unit_vectors is None:
+            from tutor.generation.text import sentences as split
+
+            units = [(p, s) for p, text in enumerate(passages) for s in split(text, min_words=3, max_chars=400)]
+            unit_vectors = embedder.embed([s for _, s in units]) if units else None
+        if units:
+            vectors = embedder.embed(list(sentences))
+            cosine = vectors @ np.asarray(unit_vectors).T
+            semantic = np.full((len(sentences), len(passages)), -1.0)
+            for j, (p, _) in enumerate(units):
+                semantic[:, p] = np.maximum(semantic[:, p], cosine[:, j])
+    out = []
+    for i, sentence in enumerate(sentences):
+        best: tuple[float, int | None, float, float | None] = (-1.0, None, 0.0, None)
+        for p, passage in enumerate(passages):
+            lexical = lexical_support(sentence, passage)
+            meaning = float(semantic[i, p]) if semantic is not None else None
+            if not supports(sentence, passage, meaning):
+                continue
+            score = lexical + (meaning or 0.0)
+            if score > best[0]:
+                best = (score, p + 1, lexical, meaning)
+        if best[1] is None:  # unsupported: keep the closest scores for the record
+            lexical = max((lexical_support(sentence, p) for p in passages), default=0.0)
+            meaning = float(semantic[i].max()) if semantic is not None else None
+            out.append(Attribution(sentence, None, lexical, meaning, new_words(sentence, question)))
+        elif new_words(sentence, question) == 0:  # a restatement of the question is not a supported fact
+            out.append(Attribution(sentence, None, best[2], best[3], 0))
+        else:
+            out.append(Attribution(sentence, best[1], best[2], best[3], new_words(sentence, question)))
+    return out
+
+
+_END = re.compile(r"([.!?:;]*)\s*$")
+
+
+def with_citation(sentence: str, n: int) -> str:
+    """'Claim.' -> 'Claim [n].' (the marker before the end punctuation, as the tutor's own answers write it)."""
+    sentence = sentence.strip()
+    match = _END.search(sentence)
+    end = match.group(1) if match else ""
+    body = sentence[: len(sentence) - len(end)].rstrip() if end else sentence
+    return f"{body} [{n}]{end or '.'}"
