@@ -292,6 +292,13 @@ class TooManyAttemptsError(AccessDeniedError):
                          f"wait {minutes:g} minutes and try again.")
 
 
+class NotSignedInError(AccessDeniedError):
+    """No session: no cookie, an unknown token, or a session ended by sign-out, password change or deletion."""
+
+    def __init__(self):
+        super().__init__("Not signed in: reload the page and sign in.")
+
+
 class SessionExpiredError(AccessDeniedError):
     """The user's latest sign-in is older than TUTOR_SESSION_HOURS."""
 

@@ -69,12 +69,10 @@ def server(tutor_home, tmp_path):
 
 @pytest.fixture
 def shots(tmp_path):
-    folder = Path(os.environ.get("TUTOR_E2E_SCREENSHOTS") or tmp_path / "screenshots")
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    print(f"\nscreenshots: {folder}")
-    return folder
+    from browser_support import screenshot_folder
+
+    # A folder of its own under TUTOR_E2E_SCREENSHOTS: the other browser tests keep theirs beside it.
+    return screenshot_folder(tmp_path, "upload-and-learn")
 
 
 def _pdf(path: Path) -> Path:

@@ -24,7 +24,7 @@ pytestmark = [
 
 CHAPTERS = ("06-lists.md", "07-loops.md", "09-functions.md")
 # Every button the app has, by elem_id; the test checks it pressed each (a new button must join the test).
-LEARNER_BUTTONS = {"ask", "quiz-me", "simpler", "chat-hint", "what-next", "like", "submit", "hint", "solution",
+LEARNER_BUTTONS = {"sign-out", "ask", "quiz-me", "simpler", "chat-hint", "what-next", "like", "submit", "hint", "solution",
                    "next-exercise", "practise-concept", "refresh-progress", "rec-up", "rec-down", "path",
                    "community-opt-in", "refresh-community"}
 INSTRUCTOR_BUTTONS = {"upload-btn", "rm-file", "rm-course", "add-edge", "del-edge", "pool-refresh", "bank-generate",
@@ -94,6 +94,7 @@ def _learner_round(page, steps: Steps, who: str) -> None:
                "a different exercise")
     steps.done(page, f"{who} practice next exercise", "next-exercise")
     pick(page, "practise-concept", "Functions")
+    expect(feedback).to_contain_text("Practising Functions in a row", timeout=WAIT_MS)
     page.locator("#next-exercise").click()
     expect(exercise).to_contain_text("Functions", timeout=WAIT_MS)
     steps.done(page, f"{who} practice one concept", "practise-concept")
@@ -256,6 +257,9 @@ def test_every_button_of_every_tab_as_instructor_and_learner(tutor_home, tmp_pat
         learner_pressed = set(steps.pressed)
         steps.pressed.clear()
         _learner_round(ada, steps, "ada")
+        ada.locator("#sign-out").click()
+        ada.get_by_label("username").wait_for(timeout=WAIT_MS)
+        steps.done(ada, "ada signed out", "sign-out")
         browser.close()
     missing = (LEARNER_BUTTONS - steps.pressed) | (INSTRUCTOR_BUTTONS - learner_pressed)
     assert not missing, f"buttons never pressed: {sorted(missing)}"

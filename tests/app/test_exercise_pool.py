@@ -90,7 +90,9 @@ def test_upload_fills_the_pool(ctx, users, course, pool, demo_course, tmp_path):
 
 
 def test_a_learner_call_goes_before_the_pools_next_call():
-    """The worker holds the lock for one model call at a time; a learner who arrives during it is next."""
+    """The worker holds the model's lock for one call at a time; a learner who arrives during it is next."""
+    from tutor.llm.serialised import SerialisedChatModel
+
     gate = ModelGate()
     order: list[str] = []
     pool_in_call, release_pool = threading.Event(), threading.Event()
@@ -105,22 +107,18 @@ def test_a_learner_call_goes_before_the_pools_next_call():
                 release_pool.wait(30)
             return messages
 
-    background = BackgroundChatModel(Model(), gate)
+    model = SerialisedChatModel(Model(), threading.Lock())  # the registry's in-process wrapper
+    learner_model, background = GatedChatModel(model, gate), GatedChatModel(model, gate, background=True)
     worker = threading.Thread(target=lambda: [background.complete(f"pool-{n}") for n in (1, 2, 3)])
     worker.start()
     assert pool_in_call.wait(30)
-
-    def learner():
-        with gate.foreground():
-            order.append("learner")
-
-    learner_thread = threading.Thread(target=learner)
-    learner_thread.start()
+    learner = threading.Thread(target=lambda: learner_model.complete("learner"))
+    learner.start()
     while gate._foreground == 0:  # the learner is waiting for the lock
         threading.Event().wait(0.01)
     release_pool.set()
     worker.join(30)
-    learner_thread.join(30)
+    learner.join(30)
     assert order == ["pool-1", "learner", "pool-2", "pool-3"]
 
 

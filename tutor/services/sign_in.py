@@ -30,14 +30,9 @@ from sqlalchemy.orm import Session
 from tutor.config import Settings
 from tutor.db import session_scope
 from tutor.db.models import LoginFailure, SignInSession, User as UserRow, utcnow
-from tutor.errors import SessionExpiredError, TooManyAttemptsError, TutorError
+from tutor.errors import NotSignedInError, SessionExpiredError, TooManyAttemptsError  # noqa: F401 (NotSignedInError re-exported)
 
 NAME_LIMIT_FACTOR = 10  # failures for one name from all addresses, as a multiple of the per-address limit
-
-
-class NotSignedInError(TutorError):
-    def __init__(self):
-        super().__init__("Not signed in: reload the page and sign in.")
 
 
 def _since(settings: Settings, now: datetime) -> datetime:

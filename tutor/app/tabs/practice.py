@@ -42,7 +42,13 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown, presente
 
     practice_tab.select(guard(concept_choices), [course, focus_state], [focus, focus_state])
     # A State input is left out of the API's data list, so API clients call next_exercise with the course alone.
-    focus.input(lambda picked: picked or "", [focus], [focus_state])
+    def set_focus(picked, course_id):
+        # Said on the page, so the learner (and a test) sees the choice took effect before the next exercise.
+        titles = dict((cid, title) for title, cid in progress.concepts(ctx, course_id)) if course_id else {}
+        said = f"Practising **{titles.get(picked, picked)}** in a row" if picked else "Practising the tutor's recommendation"
+        return picked or "", f"{said}: press **Next exercise**."
+
+    focus.input(guard(set_focus), [focus, course], [focus_state, feedback_md])
 
     @guard
     def next_exercise(course_id, concept, request: gr.Request):
