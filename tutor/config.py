@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tutor.llm.catalogue import DEFAULT_LOCAL_MODEL
 from tutor.llm.registry import BACKEND_NAMES, check_backend
 
 
@@ -32,7 +33,7 @@ class Settings(BaseSettings):
     # LLM (issue: the LLM layer)
     llm: str = Field("local", description=f"Which chat model backend to use: {', '.join(BACKEND_NAMES)} (tutor.llm.registry).")
     llm_local_model: str = Field(
-        "qwen2.5-coder-0.5b",
+        DEFAULT_LOCAL_MODEL,
         description="The embedded model by short name (tutor/llm/catalogue.py): qwen2.5-coder-0.5b, qwen2.5-coder-1.5b or smollm2-135m.",
     )
     llm_model_path: Path | None = Field(None, description="Any GGUF file for the local backend; overrides llm_local_model when set.")

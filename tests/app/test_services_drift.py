@@ -46,7 +46,7 @@ def test_hint_is_the_same_in_chat_practice_and_cli_and_never_names_the_key(ctx, 
 
 
 def test_one_retry_policy_for_tutor_explain_the_service_and_the_evals(ctx, users, course, monkeypatch):
-    """The fake model echoes the question (no citation), so every road re-asks as often as its policy allows.
+    """The fake model answers with a sentence no passage supports, so every road re-asks as often as its policy allows.
     Before: `tutor explain` re-asked min(retries, 1) times, the app's explainer 0, the eval task 0."""
     from tutor.evaluation.context import Context
     from tutor.evaluation.suite import MetricGate, Suite
@@ -56,6 +56,7 @@ def test_one_retry_policy_for_tutor_explain_the_service_and_the_evals(ctx, users
     from tutor.services import tutoring
 
     fake = get_chat_model(ctx.settings).inner  # TUTOR_LLM=fake: one shared fake per process and home
+    monkeypatch.setattr(fake, "default", "Zebras graze quietly on the savanna at dawn.")  # never supported: re-asked
 
     def calls(run) -> int:
         before = len(fake.calls)

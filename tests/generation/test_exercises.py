@@ -116,7 +116,7 @@ def test_model_chooses_a_fact_and_writes_the_item_code_keeps_the_key_and_options
     assert batch.stats["first_try"] == 1 and batch.stats["parsed"] == 1
     system, user = fake.prompts[0]
     assert "not instructions" in system["content"] and "Difficulty" not in user["content"]
-    assert f"Fact 1: {BLANK} exits the loop immediately" in user["content"] and "Missing term: break" in user["content"]
+    assert f"Fact 1: {BLANK} exits the loop immediately" in user["content"] and "Answer: break" in user["content"]
     # The grammar: one variant per fact, its wrong options only among that fact's candidate terms.
     schema = fake.calls[0]["json_schema"]
     variants = schema.get("anyOf", [schema])

@@ -135,10 +135,10 @@ def test_upload_whose_concept_map_update_meets_a_full_disk_is_finished_by_the_re
         small_disk.fill()
         return real_resync(ctx, course)
 
-    monkeypatch.setattr(courses, "resync_concepts", disk_fills_up_first)
+    monkeypatch.setattr(authoring, "resync_concepts", disk_fills_up_first)
     with pytest.raises(DiskFullError):
         authoring.upload(hctx, husers["teacher"], hcourse, files)
-    monkeypatch.setattr(courses, "resync_concepts", real_resync)
+    monkeypatch.setattr(authoring, "resync_concepts", real_resync)
     small_disk.free()
 
     result = authoring.upload(hctx, husers["teacher"], hcourse, files)

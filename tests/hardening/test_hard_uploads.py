@@ -163,7 +163,7 @@ def test_a_pdf_beyond_pypdf_limits_fails_that_file_only(hctx, husers, hcourse, t
     bad.parent.mkdir()
     bad.write_bytes(_pdf_over_pypdf_limits())
     good.write_text("# Tuples\n\nA tuple is an immutable sequence of values written with parentheses.\n", encoding="utf-8")
-    result = courses.upload(hctx, husers["teacher"], hcourse, [(str(bad), "limits.pdf"), (str(good), "tuples.md")])
+    result = authoring.upload(hctx, husers["teacher"], hcourse, [(str(bad), "limits.pdf"), (str(good), "tuples.md")])
     assert result.errors and result.errors[0][0] == "limits.pdf", result.errors
     assert "LimitReachedError" in result.errors[0][1] and "not a readable PDF" in result.errors[0][1]
     assert "tuples.md" in _chunks(hctx, hcourse)  # the rest of the batch is loaded

@@ -32,11 +32,11 @@ from tutor.prompts import load_prompt
 MODEL_FAILED = "The language model could not answer, so here are the course passages that do"
 RELEVANCE = 0.30  # MiniLM cosine; off-topic questions score ~0.0-0.2 against the course, on-topic ones 0.4+
 MIN_SUPPORTED_SHARE = 0.5
-MIN_SUPPORTED_WORDS = 4  # content words the supported sentences must state together, else the answer falls back
+MIN_SUPPORTED_WORDS = 2  # content words beyond the question the supported sentences must add together, else the answer falls back ("use the `break` statement" adds 3)
 MAX_TOKENS = 90  # two or three short sentences; a longer answer costs seconds per sentence on 2 cores
 CONTEXT_SENTENCES = 6  # the prompt gets the best sentences, not whole chunks
 CONTEXT_WORDS = 170
-EXTRACTIVE_PASSAGES = 3
+EXTRACTIVE_PASSAGES = 4  # every retrieved passage competes: the answer is not always in the top three
 EXTRACTIVE_SENTENCES = 3
 ANSWERS_QUESTION = 0.45  # a course sentence this close to the question (cosine + word overlap / 2) answers it
 

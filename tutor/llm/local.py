@@ -29,11 +29,11 @@ N_THREADS = 2
 
 
 def default_model_path(name: str | None = None) -> Path:
-    """The verified GGUF of catalogue model `name` (default: the configured TUTOR_LLM_LOCAL_MODEL)."""
-    from tutor.config import get_settings
-    from tutor.llm.catalogue import model_file
+    """The verified GGUF of catalogue model `name` (default: the catalogue's default; the registry passes
+    the configured TUTOR_LLM_LOCAL_MODEL)."""
+    from tutor.llm.catalogue import DEFAULT_LOCAL_MODEL, model_file
 
-    return model_file(name or get_settings().llm_local_model)
+    return model_file(name or DEFAULT_LOCAL_MODEL)
 
 
 def resolve_model_path(path: Path | str | None) -> Path:
