@@ -22,7 +22,7 @@ from typing import Sequence
 from tutor.errors import GenerationError, ModelError, NotFoundError
 from tutor.generation.extractive import Fact, SourcePassage, _stable, extractive_items, facts, front_matter, term_pool
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
-from tutor.generation.text import normalise
+from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
 from tutor.llm.base import ChatModel
 from tutor.llm.structured import generate_structured
@@ -36,6 +36,8 @@ DEFAULT_TYPES: tuple[ItemType, ...] = ("mcq", "short_answer", "fill_blank")
 # a normal draft stops far earlier, so this only costs time when the model rambles.
 MAX_TOKENS = 640
 QUESTION_PATTERN = r"^[A-Z][A-Za-z0-9 ,.'`()\[\]_=+<>:;*/%&|!#-]{10,110}[?]$"
+MIN_SHARED_WITH_FACT = 2  # content words a question shares with its sentence, the answer aside
+EXPLANATION_SUPPORT = 0.8  # share of the explanation's content words found in the passage
 MODEL_FACTS = 4  # facts offered to the model per passage (each costs prompt tokens)
 MODEL_DISTRACTORS = 5  # candidate wrong options per fact, of which the model picks 3
 MODEL_PASSAGES_PER_SLOT = 1  # the model tries one passage per slot; after that only the fallback runs (each try costs seconds)
@@ -148,7 +150,7 @@ class ExerciseGenerator:
         log: list[dict] = []
 
         def check(chosen: ChosenItem) -> list[str]:
-            problems = _choice_problems(chosen, item_type, offered)
+            problems = _choice_problems(chosen, item_type, offered) or _off_fact(chosen, item_type, offered)
             return problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
 
         try:
@@ -196,7 +198,7 @@ class ExerciseGenerator:
             question=question,
             options=options,
             answer=fact.answer,
-            explanation=_whole_sentences(chosen.full_sentence),
+            explanation=_explanation(chosen.full_sentence, passage),
             difficulty=DIFFICULTY_BY_TYPE[item_type],
             course=passage.course,
             concept=passage.concept,
@@ -220,6 +222,28 @@ def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Fact
     if item_type == "mcq" and any(o.strip() not in fact.distractors for o in chosen.wrong_options):
         return [f"wrong options must be chosen from: {', '.join(fact.distractors)}"]
     return []
+
+
+def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Fact]) -> list[str]:
+    """A question must ask about the sentence it was chosen from: small models copy a question from
+    elsewhere in the prompt, or ask about a sentence other than the one whose answer becomes the key."""
+    if item_type == "fill_blank":
+        return []  # the stem is the chosen sentence itself
+    fact = offered[chosen.fact - 1]
+    shared = set(content_tokens(chosen.question)) & (set(content_tokens(fact.sentence)) - set(content_tokens(fact.answer)))
+    if len(shared) < MIN_SHARED_WITH_FACT:
+        return [f"the question is not about the chosen sentence (it shares {len(shared)} words with it)"]
+    return []
+
+
+def _explanation(written: str, passage: SourcePassage) -> str:
+    """The model's explanation: its first whole sentence, when the passage supports it; else empty, and the
+    item is refused. A small model's explanation is often cut by the length cap or says only "the correct
+    answer is X", and an unchecked sentence must not teach."""
+    first = _whole_sentences(written).split(". ")[0].rstrip(".")
+    if len(first) > 20 and "answer" not in first.lower() and lexical_support(first, passage.text) >= EXPLANATION_SUPPORT:
+        return first + "."
+    return ""
 
 
 def _whole_sentences(text: str) -> str:

@@ -28,7 +28,7 @@ from tutor.generation.models import BLANK, Exercise
 from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
 
 _ECHO = re.compile(r"\b(difficulty|topic|missing term|other terms)\s*:|\bfact \d|\b(easy|medium|hard)\s*[.)]?\s*$", re.IGNORECASE)
-_META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms)\b", re.IGNORECASE)
+_META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms|correct answer|right answer|the (given |following )?sentence|this sentence|the answer term)\b", re.IGNORECASE)
 _BARE = re.compile(r"^\s*([A-Za-z]|\d{1,4})\s*[.)]?\s*$")
 _ASKS_NUMBER = re.compile(r"\d|how (many|much|often|long)|\b(number|value|result|output|print|return|index|length|count|size)", re.IGNORECASE)
 _FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())

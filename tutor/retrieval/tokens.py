@@ -16,7 +16,7 @@ STOP_WORDS = frozenset(
     "a an the and or but if then else of to in on at by for with from as is are was were be been being it its this that "
     "these those you your we our they their he she his her them i me my do does did not no so than too very can will "
     "just also into out up down over about what which who whom when where why how all any each some such only own same "
-    "should would could may might must has have had there here one".split()
+    "should would could may might must has have had there here one like".split()
 )
 WORD = re.compile(r"[a-z0-9_]+")
 
