@@ -109,11 +109,12 @@ def explanations(model, retriever, cases: list[dict]) -> dict:
     for case in cases:
         started = time.perf_counter()
         first = None
-        for _ in explainer.stream(case["question"], COURSE):
+        stream = explainer.stream(case["question"], COURSE)
+        for _ in stream:
             first = first if first is not None else time.perf_counter() - started
         totals.append(time.perf_counter() - started)
         firsts.append(first if first is not None else totals[-1])
-        result = explainer.last
+        result = stream.result
         origins.append(result.origin)
         if result.supported_share is not None:
             shares.append(result.supported_share)

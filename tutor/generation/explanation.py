@@ -18,7 +18,7 @@ markers are dropped and the tutor's attribution decides.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
+from typing import Generator, Iterator, Sequence
 
 import numpy as np
 
@@ -81,19 +81,25 @@ class Explainer:
         self.max_retries = max_retries
         self.prompt = load_prompt("explain")
 
-    def _context(self, question: str, course: str) -> list:
-        passages = self.retriever.search(question, course, k=self.k)
+    def _context(self, question: str, course: str) -> tuple[list, np.ndarray]:
+        """The passages worth answering from, and the question's vector: embedded once for the whole turn
+        (search, relevance and sentence scoring), with the passages' vectors as the store returned them."""
+        q = np.asarray(self.retriever.embed_query(question))
+        passages = self.retriever.search(question, course, k=self.k, vector=q)
         if not passages:
-            return []
-        vectors = self.retriever.embedder.embed([question] + [p.text for p in passages])
-        similarity = vectors[1:] @ vectors[0]
-        return passages if float(similarity.max()) >= RELEVANCE else []
+            return [], q
+        missing = [p.text for p in passages if p.embedding is None]
+        fresh = iter(self.retriever.embedder.embed(missing)) if missing else iter(())
+        vectors = np.asarray([p.embedding if p.embedding is not None else next(fresh) for p in passages], dtype=np.float32)
+        similarity = vectors @ q
+        return (passages if float(similarity.max()) >= RELEVANCE else []), q
 
-    def _units(self, question: str, passages: Sequence) -> "_Units":
+    def _units(self, question: str, passages: Sequence, q: np.ndarray | None = None) -> "_Units":
         """Every passage sentence with its embedding and how well it answers the question."""
         units = [(p, s) for p, passage in enumerate(passages) for s in sentences(passage.text, min_words=4, max_chars=400)]
-        vectors = self.retriever.embedder.embed([question] + [s for _, s in units])
-        q, unit_vectors = vectors[0], vectors[1:]
+        if q is None:
+            q = np.asarray(self.retriever.embed_query(question))
+        unit_vectors = self.retriever.embedder.embed([s for _, s in units]) if units else np.zeros((0, len(q)), dtype=np.float32)
         overlap = [lexical_support(question, s) for _, s in units]
         scores = [float(unit_vectors[i] @ q) + 0.5 * overlap[i] for i in range(len(units))]
         return _Units(units, unit_vectors, scores)
@@ -128,10 +134,10 @@ class Explainer:
 
     def explain(self, question: str, course: str, learner: LearnerProfile | None = None) -> Explanation:
         learner = learner or LearnerProfile()
-        passages = self._context(question, course)
+        passages, q = self._context(question, course)
         if not passages:
             return self._no_context(question, course)
-        units = self._units(question, passages)
+        units = self._units(question, passages, q)
         messages = self.messages(question, passages, learner, units)
         for _ in range(1 + self.max_retries):
             try:
@@ -147,20 +153,23 @@ class Explainer:
         claims = model_sentences(text)
         return attribute(claims, [p.text for p in passages], self.retriever.embedder, units.units, units.vectors, question)
 
-    def stream(self, question: str, course: str, learner: LearnerProfile | None = None) -> Iterator[str]:
-        """Checked sentences for a chat UI, each yielded once it passed attribution; the result is in `self.last`.
+    def stream(self, question: str, course: str, learner: LearnerProfile | None = None) -> "ExplanationStream":
+        """Checked sentences for a chat UI, each yielded once it passed attribution; after the last one the
+        whole checked Explanation is the stream's `result`.
 
         Supported sentences are held back until they say MIN_SUPPORTED_WORDS content words together (the
         point after which the answer can no longer fall back), then shown one by one as they pass. When the
         model's answer ends with too little support nothing of it was shown, and the extractive answer is.
         """
-        learner = learner or LearnerProfile()
-        passages = self._context(question, course)
+        return ExplanationStream(self._stream(question, course, learner or LearnerProfile()))
+
+    def _stream(self, question: str, course: str, learner: LearnerProfile) -> Generator[str, None, Explanation]:
+        passages, q = self._context(question, course)
         if not passages:
-            self.last = self._no_context(question, course)
-            yield self.last.text
-            return
-        units = self._units(question, passages)
+            result = self._no_context(question, course)
+            yield result.text
+            return result
+        units = self._units(question, passages, q)
         buffer, attributions, shown, held = "", [], 0, []
         try:
             for piece in self.model.stream(self.messages(question, passages, learner, units), max_tokens=MAX_TOKENS, temperature=0.2):
@@ -180,9 +189,9 @@ class Explainer:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
             fallback = self._extractive(question, passages, units)
-            self.last = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
-            yield ("\n\n" if shown else "") + self.last.text
-            return
+            result = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
+            yield ("\n\n" if shown else "") + result.text
+            return result
         if buffer.strip():
             new = self.attribute(buffer, question, passages, units)
             attributions += new
@@ -191,10 +200,10 @@ class Explainer:
             for a in held:
                 yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
                 shown += 1
-            self.last = self._from_model(question, attributions, passages)
-        else:
-            self.last = self._extractive(question, passages, units)
-            yield self.last.text
+            return self._from_model(question, attributions, passages)
+        result = self._extractive(question, passages, units)
+        yield result.text
+        return result
 
     def _from_model(self, question: str, attributions: Sequence[Attribution], passages: Sequence) -> Explanation:
         text = " ".join(with_citation(a.sentence, a.n) for a in attributions if a.supported)
@@ -244,6 +253,18 @@ class Explainer:
             prompt_version=prompt.version,
             model="none",
         )
+
+
+class ExplanationStream:
+    """One turn's answer as it streams: iterate for the checked pieces; `result` is the whole checked
+    Explanation once the iteration has ended (None before)."""
+
+    def __init__(self, pieces: Generator[str, None, Explanation]):
+        self._pieces = pieces
+        self.result: Explanation | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.result = yield from self._pieces
 
 
 class _Units:

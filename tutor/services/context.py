@@ -49,7 +49,7 @@ class ServiceContext:
     def explainer(self):
         from tutor.generation.explanation import Explainer
 
-        # A new Explainer per turn: it keeps the turn's checked result in `.last`.
+        # Cheap to build; each turn's checked result lives on the stream that turn gets, not here.
         return Explainer(self.model, self.retriever, max_retries=self.retries.interactive)
 
     @cached_property

@@ -97,12 +97,12 @@ def answer(ctx: ServiceContext, user: User, course: str, question: str, *, simpl
     if not course:
         raise InvalidInputError("Choose a course first (an instructor uploads one on the Upload tab).")
     profile = profile_for(ctx, user, course, simpler)
-    explainer = ctx.explainer()
+    stream = ctx.explainer().stream(question, course, profile)
     shown = ""
-    for piece in explainer.stream(question, course, profile):
+    for piece in stream:
         shown += piece
         yield shown, None
-    result = explainer.last
+    result = stream.result
     turn = Turn(question=question, text=result.text, prompt=f"{result.prompt_id}/v{result.prompt_version}", origin=result.origin,
                 citations=[c.model_dump(include={"n", "source", "section", "page", "text"}) for c in result.citations])
     with session_scope(ctx.settings) as session:
