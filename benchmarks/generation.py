@@ -1,7 +1,7 @@
 """Generation benchmark: the embedded models side by side through the tutor's own generation code.
 
     python benchmarks/generation.py [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2-135m]
-                                    [--questions 5] [--n 3] [--json]
+                                    [--questions 5] [--n 3] [--course-dir .devsets/pg-tutorial] [--json]
 
 Every model answers the same questions (the first --questions of evals/datasets/answers_labelled.jsonl,
 hand-labelled with the facts a right answer states) through `Explainer.stream`, the path the chat uses,
@@ -17,8 +17,11 @@ One row per model:
 - model-written share of explanations and of exercises (written by the model AND accepted by the checks);
 - supported share: of the sentences the model wrote, the share a passage supports (the rest are not shown);
 - right answers: served answers that state every labelled fact (any origin), and those the model wrote.
-The verifier's reasons for refusing exercise drafts are counted by kind. Uses TUTOR_HOME when it holds the
-demo course, else ingests it into a temporary folder.
+The verifier's reasons for refusing exercise drafts are counted by kind. `--course-dir DIR` (repeatable) also
+writes --n exercises on third-party material (e.g. the PostgreSQL tutorial that benchmarks/devsets.py fetches
+into .devsets/pg-tutorial), ingested as a course named after the folder: one more "model-written items" column
+and its refusal reasons per course. Uses TUTOR_HOME when it holds every course, else ingests them into a
+temporary folder.
 """
 
 from __future__ import annotations
@@ -44,18 +47,23 @@ DEFAULT_MODELS = "qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2-135m"
 LABELLED = ROOT / "evals" / "datasets" / "answers_labelled.jsonl"
 
 
-def _settings():
+def _settings(extra: dict[str, Path] | None = None):
+    """Settings and a retriever over a home holding the demo course and every `extra` course (id -> folder)."""
     from tutor.config import Settings
     from tutor.retrieval.ingest import CourseManifest, ingest
     from tutor.retrieval.retriever import Retriever
 
+    courses = {COURSE: ROOT / "knowledge" / COURSE, **(extra or {})}
     settings = Settings()
     retriever = Retriever(settings)
-    if COURSE not in retriever.store.course_ids():
+    if not set(courses) <= set(retriever.store.course_ids()):
         settings = Settings(home=Path(tempfile.mkdtemp(prefix="tutor-bench-")))
         retriever = Retriever(settings)
-        demo = ROOT / "knowledge" / COURSE
-        ingest([demo], COURSE, retriever.store, retriever.embedder, settings, title=CourseManifest.find([demo]).title)
+        for course, folder in courses.items():
+            manifest = CourseManifest.find([folder])
+            report = ingest([folder], course, retriever.store, retriever.embedder, settings, title=manifest.title if manifest else course)
+            if not report.chunks_written:
+                raise SystemExit(f"{folder}: nothing ingested ({report.skipped})")
     return settings, retriever
 
 
@@ -135,10 +143,10 @@ def explanations(model, retriever, cases: list[dict]) -> dict:
     }
 
 
-def exercises(model, retriever, n: int, max_retries: int) -> dict:
+def exercises(model, retriever, n: int, max_retries: int, course: str = COURSE) -> dict:
     from tutor.generation.exercises import ExerciseGenerator, course_passages
 
-    passages = course_passages(retriever, COURSE)
+    passages = course_passages(retriever, course)
     started = time.perf_counter()
     batch = ExerciseGenerator(model, embedder=retriever.embedder, max_retries=max_retries).generate(passages, n=n, pool_passages=passages)
     s = batch.stats
@@ -148,11 +156,13 @@ def exercises(model, retriever, n: int, max_retries: int) -> dict:
         "model_items": model_items,
         "model_item_share": round(model_items / n, 3) if n else None,
         "drafts": s["completions"],
+        "blind_readings": s.get("completions_check", 0),
         "parse_rate": round(s["parsed"] / s["completions"], 3) if s["completions"] else None,
         "rejections": dict(sorted(s.get("rejections", {}).items(), key=lambda kv: -kv[1])),
         "fallback_rejections": dict(sorted(s.get("fallback_rejections", {}).items(), key=lambda kv: -kv[1])),
         "exercise_seconds": round(time.perf_counter() - started, 1),
-        "items_served": [{"origin": i.origin, "type": i.type, "question": i.question, "options": i.options, "answer": i.answer} for i in batch.items],
+        "items_served": [{"origin": i.origin, "type": i.type, "question": i.question, "options": i.options, "answer": i.answer,
+                          "explanation": i.explanation} for i in batch.items],
     }
 
 
@@ -160,10 +170,11 @@ def run(args) -> dict:
     from tutor.llm.catalogue import CATALOGUE, model_file
     from tutor.llm.local import LocalChatModel
 
-    _, retriever = _settings()
+    extra = {Path(folder).resolve().name: Path(folder).resolve() for folder in args.course_dir}
+    _, retriever = _settings(extra)
     cases = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()][: args.questions]
-    results = {"course": COURSE, "questions": len(cases), "exercises_asked": args.n, "cores": os.cpu_count(),
-               "load_before": round(os.getloadavg()[0], 1), "models": {}}
+    results = {"course": COURSE, "third_party": list(extra), "questions": len(cases), "exercises_asked": args.n,
+               "cores": os.cpu_count(), "load_before": round(os.getloadavg()[0], 1), "models": {}}
     for name in args.models.split(","):
         entry = CATALOGUE[name]
         model = LocalChatModel(model_file(name))
@@ -172,6 +183,8 @@ def run(args) -> dict:
         row.update(explanations(model, retriever, cases))
         if args.n:
             row.update(exercises(model, retriever, args.n, args.max_retries))
+            # The same measurement on each third-party course: material the prompts were not written against.
+            row["third_party"] = {course: exercises(model, retriever, args.n, args.max_retries, course) for course in extra}
         row["load_after"] = round(os.getloadavg()[0], 1)
         results["models"][name] = row
         print(f"[{name} done: load {row['load_after']}]", file=sys.stderr, flush=True)
@@ -194,17 +207,25 @@ COLUMNS = [
 
 
 def table(results: dict) -> str:
-    rows = [[str(get(name, row)) for _, get in COLUMNS] for name, row in results["models"].items()]
-    headers = [title for title, _ in COLUMNS]
+    columns = COLUMNS + [
+        (f"model-written items {course}", lambda n, r, c=course: f"{r['third_party'][c]['model_items']}/{r['third_party'][c]['items']}"
+         if c in r.get("third_party", {}) else "-")
+        for course in results.get("third_party", [])
+    ]
+    rows = [[str(get(name, row)) for _, get in columns] for name, row in results["models"].items()]
+    headers = [title for title, _ in columns]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
     after = ", ".join(f"{n}: {r['load_after']}" for n, r in results["models"].items())
-    out.append(f"\n{results['questions']} labelled questions, {results['exercises_asked']} exercises per model, demo course; "
+    courses = ", ".join([f"demo course ({COURSE})", *results.get("third_party", [])])
+    out.append(f"\n{results['questions']} labelled questions (demo course), {results['exercises_asked']} exercises per model and course ({courses}); "
                f"{results['cores']} cores, load average {results['load_before']} at start ({after} after each model).")
     for name, row in results["models"].items():
-        if row.get("rejections") or row.get("fallback_rejections"):
-            out.append(f"{name} rejections: drafts {row.get('rejections')}; fallback candidates {row.get('fallback_rejections')}")
+        for course, figures in [(COURSE, row), *row.get("third_party", {}).items()]:
+            if "drafts" in figures:
+                out.append(f"{name} on {course}: {figures['drafts']} drafts, {figures.get('blind_readings', 0)} blind readings; "
+                           f"refused: {figures.get('rejections') or 'none'}; fallback candidates refused: {figures.get('fallback_rejections') or 'none'}")
     return "\n".join(out)
 
 
@@ -213,7 +234,8 @@ def main() -> None:
     parser.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated catalogue names")
     parser.add_argument("--questions", type=int, default=5, help="labelled questions per model (at most 10)")
     parser.add_argument("--n", type=int, default=3, help="exercises per model (0: none)")
-    parser.add_argument("--max-retries", type=int, default=1, help="re-asks per exercise draft")
+    parser.add_argument("--max-retries", type=int, default=2, help="fresh samples after a refused exercise draft (the app: TUTOR_LLM_MAX_RETRIES, 2)")
+    parser.add_argument("--course-dir", action="append", default=[], help="also write exercises on this folder of third-party material (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--out", help="also write the JSON here after each model")
     args = parser.parse_args()

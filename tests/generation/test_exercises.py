@@ -71,10 +71,34 @@ def test_a_good_item_passes():
         ({"question": "Which statement, shown below, exits a loop immediately?"}, "talks about the page"),
         ({"explanation": "The missing term in fact 1 is break."}, "talks about the exercise"),
         ({"explanation": "Loops are nice."}, "must state the course fact"),
+        # Seen from the 0.5B: the key in another form ("Which program ... ?" for the key "Programs").
+        ({"question": "Which breaks exit the loop immediately?"}, "gives the answer away"),
+        ({"type": "short_answer", "options": [], "question": "Which of the following exits a loop immediately?"}, "talks about the page"),
     ],
 )
 def test_verifier_rejections(changes, problem):
     assert any(problem in p for p in verify(_item(**changes))), verify(_item(**changes))
+
+
+def test_which_of_the_following_is_a_fine_multiple_choice_stem():
+    assert verify(_item(question="Which of the following exits a loop immediately?")) == []
+
+
+def test_the_model_is_offered_the_sentence_subject_not_adverbs_or_common_words():
+    from tutor.generation.exercises import model_terms, offers
+    from tutor.generation.extractive import facts
+
+    prose = [SourcePassage(id=f"w{i}", course="c", concept=c, concept_title=c.title(), source="x.md", section=c.title(), text=text)
+             for i, (c, text) in enumerate([
+                 ("intro", "Python is a general-purpose programming language that reads directly like English."),
+                 ("intro", "The `python` command starts the interpreter, and programming in Python is fun."),
+                 ("strings", "A string holds text; the language gives it many methods directly."),
+                 ("lists", "A list holds values; the programming language gives it methods."),
+             ])]
+    pool = model_terms(term_pool(prose), prose)
+    (offer, *_) = offers(facts(prose[0], pool, words_per_sentence=5))
+    assert offer.terms[0] == "Python"  # the subject, offered as a prose term though the course also marks it as code
+    assert "directly" not in offer.terms
 
 
 def test_same_fact_from_same_passage_is_a_duplicate():
@@ -100,29 +124,44 @@ def test_extractive_items_are_valid_and_deterministic():
 EXPLAINED = "`break` exits the loop immediately, skipping any remaining items."
 
 
-def _chosen(fact=1, question="Which statement exits a loop immediately?", wrong=("continue", "pass", "range()"), explanation=EXPLAINED):
-    return json.dumps({"fact": fact, "question": question, "wrong_options": list(wrong), "full_sentence": explanation})
+def _chosen(fact=1, question="Which statement exits a loop immediately?", answer="break", explanation=EXPLAINED):
+    return json.dumps({"fact": fact, "question": question, "answer": answer, "full_sentence": explanation})
 
 
-def test_model_chooses_a_fact_and_writes_the_item_code_keeps_the_key_and_options():
-    fake = FakeChatModel([_chosen(wrong=("continue", "continue", "pass"))])
+def test_model_writes_the_question_then_picks_its_key_among_the_sentence_terms_code_picks_the_options():
+    fake = FakeChatModel([_chosen()])
     pool = [PASSAGE, OTHER]
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=pool)
     (item,) = batch.items
     assert (item.origin, item.answer, item.source_id, item.attempts) == ("model", "break", "p1", 1)
     assert item.question == "Which statement exits a loop immediately?" and item.explanation == EXPLAINED
-    # The repeated pick is replaced by the next candidate: always four different options, one of them the key.
-    assert len(set(item.options)) == 4 and item.options.count("break") == 1 and {"continue", "pass"} <= set(item.options)
+    # The wrong options are the tutor's: course terms of the same kind, none of them in the chosen sentence.
+    assert len(set(item.options)) == 4 and item.options.count("break") == 1
+    wrong = set(item.options) - {"break"}
+    assert wrong <= {"continue", "pass", "range()", "while"} and not any(f"`{w}`" in EXPLAINED for w in wrong)
     assert batch.stats["first_try"] == 1 and batch.stats["parsed"] == 1
-    system, user = fake.prompts[0]
+    system, example, shown, user = fake.prompts[0]
     assert "not instructions" in system["content"] and "Difficulty" not in user["content"]
-    # The sentence is shown whole with its answer: the model writes the question that sentence answers.
-    assert "Sentence 1: `break` exits the loop immediately" in user["content"] and "Answer: break" in user["content"]
-    # The grammar: one variant per fact, its wrong options only among that fact's candidate terms.
+    # A worked exchange from a subject far from the course shows the shape; the course's sentences come last.
+    assert "Jupiter" in example["content"] and shown["role"] == "assistant" and "Which planet" in shown["content"]
+    assert "Sentence 1: `break` exits the loop immediately" in user["content"] and "Terms: break" in user["content"]
+    # The grammar: one variant per sentence, the question before the key, the key only among that sentence's terms.
     schema = fake.calls[0]["json_schema"]
     variants = schema.get("anyOf", [schema])
-    assert variants[0]["properties"]["fact"]["enum"] == [1]
-    assert "break" not in variants[0]["properties"]["wrong_options"]["items"]["enum"]
+    assert [v["properties"]["fact"]["enum"] for v in variants] == [[1], [2]]
+    assert variants[0]["properties"]["answer"]["enum"] == ["break"]
+    assert list(variants[0]["properties"]) == ["fact", "question", "answer", "full_sentence"]
+    assert "wrong_options" not in variants[0]["properties"]
+
+
+def test_the_grammar_writes_fields_in_the_schema_order():
+    from tutor.generation.exercises import choice_schema, offers
+    from tutor.generation.extractive import facts
+    from tutor.llm.structured import grammar_for
+
+    grammar = grammar_for(choice_schema("short_answer", offers(facts(PASSAGE, term_pool([PASSAGE, OTHER])))))
+    rule = next(line for line in grammar.splitlines() if line.startswith("alternative-0 ::="))
+    assert rule.index("-fact-kv") < rule.index("-question-kv") < rule.index("-answer-kv") < rule.index("-full-sentence-kv")
 
 
 def test_choice_schema_compiles_to_a_llama_grammar():
@@ -130,27 +169,62 @@ def test_choice_schema_compiles_to_a_llama_grammar():
     from tutor.generation.extractive import facts
     from tutor.llm.structured import grammar_for
 
-    offered = facts(PASSAGE, term_pool([PASSAGE, OTHER]), need_distractors=True)
+    from tutor.generation.exercises import offers
+
+    offered = offers(facts(PASSAGE, term_pool([PASSAGE, OTHER]), need_distractors=True))
     grammar = grammar_for(choice_schema("mcq", offered))
-    assert "wrong" in grammar and '\\"continue\\"' in grammar or "continue" in grammar
+    assert '"\\"break\\""' in grammar and "-question-kv" in grammar
+    from llama_cpp import LlamaGrammar
+
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp parses it
 
 
 def test_fill_in_the_blank_is_built_by_code_from_the_chosen_sentence():
-    fake = FakeChatModel([json.dumps({"fact": 2, "full_sentence": "`continue` skips the rest of the current pass and jumps to the next one."})])
+    fake = FakeChatModel([json.dumps({"fact": 2, "answer": "continue", "full_sentence": "`continue` skips the rest of the current pass and jumps to the next one."})])
     batch = ExerciseGenerator(fake, max_retries=0).generate([PASSAGE], n=1, types=["fill_blank"], pool_passages=[PASSAGE, OTHER])
     (item,) = batch.items
     assert item.origin == "model" and item.answer == "continue"
     assert item.question == f"{BLANK} skips the rest of the current pass and jumps straight to the next one."
 
 
-def test_rejected_item_is_reasked_with_the_problem_then_accepted():
+TWO_TERMS = SourcePassage(
+    id="p3", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops > Leaving early",
+    text="`break` leaves the loop at once, and `continue` only skips to the next pass of it.",
+)
+
+
+def test_a_question_whose_blind_reading_names_another_term_is_refused():
+    # Seen on the PostgreSQL tutorial: "Which tool allows you to interactively enter, edit, and execute SQL
+    # commands?" with the key "Running" (psql was meant). A second reading without the key must find the key.
+    def reply(messages):
+        if messages[0]["content"].startswith("You answer quiz questions"):
+            assert "Terms: break, continue" in messages[-1]["content"] and "key" not in messages[-1]["content"].lower()
+            return json.dumps({"answer": "break"})
+        return drafts.pop(0)
+
+    drafts = [_chosen(question="Which statement leaves the loop at once, skipping the rest?", answer="continue",
+                      explanation="`continue` only skips to the next pass of the loop."),
+              _chosen(question="Which statement leaves the loop at once, skipping the rest?", answer="break",
+                      explanation="`break` leaves the loop at once.")]
+    fake = FakeChatModel(default=reply)
+    batch = ExerciseGenerator(fake, max_retries=1).generate([TWO_TERMS], n=1, types=["short_answer"], pool_passages=[TWO_TERMS, PASSAGE, OTHER])
+    (item,) = batch.items
+    assert (item.origin, item.answer, item.attempts) == ("model", "break", 2)
+    assert batch.stats["rejections"] == {"a blind reading answers the question with another term": 1}
+    assert batch.stats["completions_check"] == 2
+
+
+def test_a_refused_draft_is_followed_by_a_fresh_sample_of_the_same_prompt():
     fake = FakeChatModel([
         _chosen(question="Which statement, break or continue, exits a loop immediately?"),
         _chosen(),
     ])
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=[PASSAGE, OTHER])
     assert batch.items[0].attempts == 2 and batch.stats["after_retries"] == 1
-    assert "gives the answer away" in fake.prompts[1][-1]["content"]
+    # Not the refused draft and its problems appended (a small model repeats itself): the same prompt, a new seed.
+    first, second = fake.calls
+    assert second["messages"] == first["messages"]
+    assert first["seed"] is None and second["seed"] == 1 and second["temperature"] > first["temperature"]
     assert batch.stats["rejections"] == {"the question gives the answer away": 1}
 
 
@@ -217,6 +291,6 @@ def test_a_question_about_another_sentence_or_about_the_prompt_is_refused():
 
 
 def test_an_explanation_the_passage_does_not_support_refuses_the_model_item():
-    fake = FakeChatModel([json.dumps({"fact": 2, "full_sentence": "The correct answer is the keyword."})])
+    fake = FakeChatModel([json.dumps({"fact": 2, "answer": "continue", "full_sentence": "The correct answer is the keyword."})])
     batch = ExerciseGenerator(fake, max_retries=0).generate([PASSAGE], n=1, types=["fill_blank"], pool_passages=[PASSAGE, OTHER])
     assert batch.items[0].origin == "extractive" and batch.stats["rejections"] == {"the explanation is empty": 1}

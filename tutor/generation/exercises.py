@@ -15,12 +15,14 @@ Every item therefore comes from a different passage, which is how a batch covers
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from itertools import cycle
 from typing import Sequence
 
 from tutor.errors import GenerationError, ModelError, NotFoundError
-from tutor.generation.extractive import Fact, SourcePassage, _stable, extractive_items, facts, front_matter, term_pool
+from tutor.generation.extractive import Fact, SourcePassage, Term, _stable, extractive_items, facts, front_matter, term_pool
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
@@ -35,11 +37,23 @@ DEFAULT_TYPES: tuple[ItemType, ...] = ("mcq", "short_answer", "fill_blank")
 # characters (length caps + keys + single spaces), so 640 tokens always reach the closing brace;
 # a normal draft stops far earlier, so this only costs time when the model rambles.
 MAX_TOKENS = 640
-QUESTION_PATTERN = r"^[A-Z][A-Za-z0-9 ,.'`()\[\]_=+<>:;*/%&|!#-]{10,110}[?]$"
+# A question asks "which ..." or "what ...": the shape of a sentence whose key term became the question word
+# (the prompt's worked example shows it); a capital first, a question mark last, no line breaks.
+QUESTION_PATTERN = r"^(Which|What) [A-Za-z0-9 ,.'`()\[\]_=+<>:;*/%&|!#-]{8,110}[?]$"
 MIN_SHARED_WITH_FACT = 2  # content words a question shares with its sentence, the answer aside
 EXPLANATION_SUPPORT = 0.8  # share of the explanation's content words found in the passage
-MODEL_FACTS = 4  # facts offered to the model per passage (each costs prompt tokens)
-MODEL_DISTRACTORS = 5  # candidate wrong options per fact, of which the model picks 3
+MODEL_SENTENCES = 3  # course sentences offered to the model per passage (each costs prompt tokens)
+MODEL_TERMS = 5  # candidate key terms per sentence, among which the model picks the answer to its question
+# Re-asks draw a fresh sample of the same prompt at this temperature (tutor.llm.structured: a small model
+# shown its refused draft repeats it; the prompt is already in llama.cpp's cache, so a sample costs its tokens).
+RESAMPLE_TEMPERATURE = 0.8
+# Long function words the shared stop list keeps (quantifiers, adverbs, prepositions): never a key a teacher asks for.
+PLAIN_WORDS = frozenset(
+    "several single without rather little another between everything something anything nothing yourself "
+    "whether instead already always usually actually simply really almost enough either neither within "
+    "through across around before after during because although however therefore things".split()
+)
+GENERIC_SHARE = 0.15  # a prose word in more than this share of the course's passages is too common to be a key
 MODEL_PASSAGES_PER_SLOT = 1  # the model tries one passage per slot; after that only the fallback runs (each try costs seconds)
 DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medium"}
 
@@ -64,22 +78,94 @@ def course_passages(retriever, course: str, concept: str | None = None) -> list[
     return interleaved
 
 
+def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list[Term]:
+    """The candidate terms offered to the model: the course's code terms, and its prose words that can be
+    the answer to a question. Seen in the drafts: the small model's question usually asks for the sentence's
+    subject ("Which programming language is known for being easy to read?" -> Python), so a word the course
+    also marks as code (`python`, `string`) is offered as a prose term too; adverbs ("directly") and words
+    found in many passages ("without", "several") answer no question a teacher would ask."""
+    vocabularies = [set(re.findall(r"[a-z][a-z-]+", p.text.lower())) for p in passages]
+    generic = max(3, int(GENERIC_SHARE * len(vocabularies)))
+    # The course's own subjects (concept names, section titles) are keys however often they occur.
+    subjects = {token for p in passages for token in content_tokens(f"{p.concept} {p.section}".replace("-", " "))}
+    kept = [t for t in pool if t.kind == "code"]
+    words = {normalise(t.text) for t in pool if t.kind == "word"}
+    for term in pool:
+        text = term.text.lower()
+        if term.kind == "code":
+            if text.isalpha() and len(text) >= 6 and text not in words:
+                kept.append(Term(term.text, term.concept, "word"))
+            continue
+        common = sum(text in words_of for words_of in vocabularies) > generic and not set(content_tokens(text)) & subjects
+        if text.endswith("ly") or text in PLAIN_WORDS or common:
+            continue
+        kept.append(term)
+    return kept
+
+
 def _usable(passage: SourcePassage, pool) -> bool:
     """A passage worth asking about: not front matter, and at least one askable fact."""
     return bool(facts(passage, pool, limit=1))
 
 
-def choice_schema(item_type: ItemType, offered: list[Fact]) -> dict:
-    """The JSON schema the model is held to: one variant per offered fact, whose wrong options can only
-    be that fact's candidate terms (llama.cpp turns anyOf/enum into a grammar; endpoints get the same)."""
+@dataclass(frozen=True)
+class Offer:
+    """One course sentence offered to the model, with one fact per candidate key term of it (each fact
+    holds the sentence blanked at that term and, for multiple choice, the tutor's wrong options for it)."""
+
+    sentence: str
+    facts: tuple[Fact, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        return [fact.answer for fact in self.facts]
+
+    def fact_for(self, answer: str) -> Fact | None:
+        """The fact whose key is `answer`; the first when no answer was given (prompt versions before v4)."""
+        if not answer.strip():
+            return self.facts[0]
+        return next((f for f in self.facts if normalise(f.answer) == normalise(answer)), None)
+
+    # Prompt versions before v4 showed one fact per sentence: the first one.
+    @property
+    def answer(self) -> str:
+        return self.facts[0].answer
+
+    @property
+    def blanked(self) -> str:
+        return self.facts[0].blanked
+
+    @property
+    def distractors(self) -> tuple[str, ...]:
+        return self.facts[0].distractors
+
+
+def offers(found: Sequence[Fact], sentences: int = MODEL_SENTENCES, terms: int = MODEL_TERMS) -> list[Offer]:
+    """The facts grouped by sentence, in course order: at most `sentences` sentences of `terms` terms each."""
+    grouped: dict[str, list[Fact]] = {}
+    for fact in found:
+        if fact.sentence not in grouped and len(grouped) >= sentences:
+            continue
+        group = grouped.setdefault(fact.sentence, [])
+        if len(group) < terms:
+            group.append(fact)
+    # Terms in the order they occur in the sentence (its subject first), which is the order a reader meets them.
+    return [Offer(sentence, tuple(sorted(group, key=lambda f: sentence.lower().find(f.answer.lower()))))
+            for sentence, group in grouped.items()]
+
+
+def choice_schema(item_type: ItemType, offered: list[Offer]) -> dict:
+    """The JSON schema the model is held to: one variant per offered sentence, whose answer can only be one
+    of that sentence's candidate terms (llama.cpp turns anyOf/enum into a grammar; endpoints get the same).
+    The question comes before the answer: the model writes the question the sentence answers, then names
+    which term replies to it (asked to write a question for a key fixed in advance, a small model asks the
+    question the sentence naturally answers, which often holds that key)."""
     variants = []
-    for number, fact in enumerate(offered, start=1):
+    for number, offer in enumerate(offered, start=1):
         properties: dict = {"fact": {"type": "integer", "enum": [number]}}
         if item_type != "fill_blank":
-            # The grammar makes it a question: a capital first, a question mark last, no line breaks.
             properties["question"] = {"type": "string", "pattern": QUESTION_PATTERN}
-        if item_type == "mcq":
-            properties["wrong_options"] = {"type": "array", "items": {"type": "string", "enum": list(fact.distractors)}, "minItems": 3, "maxItems": 3}
+        properties["answer"] = {"type": "string", "enum": offer.terms}
         # "full_sentence", not "explanation": small models fill an "explanation" with talk about the exercise
         # ("the missing term is ..."); asked for the fact as one full sentence, they state it.
         properties["full_sentence"] = {"type": "string", "maxLength": 160}
@@ -93,6 +179,7 @@ class ExerciseGenerator:
         self.embedder = embedder
         self.max_retries = max_retries
         self.prompt = load_prompt("exercise")
+        self.check_prompt = load_prompt("exercise-check")
 
     def generate(
         self,
@@ -103,6 +190,7 @@ class ExerciseGenerator:
     ) -> ExerciseBatch:
         """n verified items from `passages` (terms for distractors come from `pool_passages`, default the same)."""
         pool = term_pool(pool_passages or passages)
+        offer_pool = model_terms(pool, pool_passages or passages)
         candidates = [p for p in passages if _usable(p, pool)] or [p for p in passages if not front_matter(p.text, p.section)]
         if not candidates:
             raise NotFoundError("There is no course text to write exercises from.")
@@ -112,7 +200,7 @@ class ExerciseGenerator:
         type_cycle = cycle(types)
         for _ in range(n):
             item_type = next(type_cycle)
-            item = self._fill_slot(item_type, candidates, used_passages, items, pool, stats)
+            item = self._fill_slot(item_type, candidates, used_passages, items, pool, offer_pool, stats)
             if item is None:
                 stats["unfilled"] += 1
                 continue
@@ -121,14 +209,14 @@ class ExerciseGenerator:
         stats["items"] = len(items)
         return ExerciseBatch(items=items, stats=stats)
 
-    def _fill_slot(self, item_type, candidates, used_passages, peers, pool, stats) -> Exercise | None:
+    def _fill_slot(self, item_type, candidates, used_passages, peers, pool, offer_pool, stats) -> Exercise | None:
         # Prefer passages not used yet; when a short concept runs out, reuse (the verifier still refuses repeats).
         order = [p for p in candidates if p.id not in used_passages] + [p for p in candidates if p.id in used_passages]
         for index, passage in enumerate(order):
             # After the endpoint failed once in this batch, every slot goes straight to the fallback: asking
             # again would cost each slot a full timeout for the same answer.
             if index < MODEL_PASSAGES_PER_SLOT and "model_failure" not in stats:
-                item = self._from_model(item_type, passage, peers, stats, pool)
+                item = self._from_model(item_type, passage, peers, stats, offer_pool)
                 if item is not None:
                     return item
             used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
@@ -142,8 +230,8 @@ class ExerciseGenerator:
 
     def _from_model(self, item_type: ItemType, passage: SourcePassage, peers, stats, pool) -> Exercise | None:
         used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
-        offered = facts(passage, pool, embedder=self.embedder, used_answers=used_answers, need_distractors=item_type == "mcq",
-                        limit=MODEL_FACTS, distractor_count=MODEL_DISTRACTORS)
+        offered = offers(facts(passage, pool, embedder=self.embedder, used_answers=used_answers, need_distractors=item_type == "mcq",
+                               limit=MODEL_SENTENCES * MODEL_TERMS, words_per_sentence=MODEL_TERMS))
         if not offered:
             return None
         messages = self.prompt.render(item_type=item_type, facts=offered)
@@ -151,7 +239,8 @@ class ExerciseGenerator:
 
         def check(chosen: ChosenItem) -> list[str]:
             problems = _choice_problems(chosen, item_type, offered) or _off_fact(chosen, item_type, offered)
-            return problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
+            problems = problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
+            return problems or self._blind_reading(chosen, item_type, offered, stats)
 
         try:
             result = generate_structured(
@@ -164,6 +253,7 @@ class ExerciseGenerator:
                 what=f"{item_type} exercise",
                 log=log,
                 schema=choice_schema(item_type, offered),
+                resample=RESAMPLE_TEMPERATURE,
             )
         except GenerationError:
             return None
@@ -178,18 +268,34 @@ class ExerciseGenerator:
         stats["first_try" if result.attempts == 1 else "after_retries"] += 1
         return self._to_exercise(result.value, item_type, passage, offered, result.attempts)
 
-    def _to_exercise(self, chosen: ChosenItem, item_type: ItemType, passage: SourcePassage, offered: list[Fact], attempts: int) -> Exercise:
-        fact = offered[min(max(chosen.fact, 1), len(offered)) - 1]
+    def _blind_reading(self, chosen: ChosenItem, item_type: ItemType, offered: list[Offer], stats: dict) -> list[str]:
+        """The question read again without its key: the model names the sentence's term that answers it, and
+        it must be the key. Only written questions are read (a fill-in-the-blank is the course's own sentence);
+        a sentence with one term has nothing to confuse it with."""
+        offer = offered[chosen.fact - 1]
+        if item_type == "fill_blank" or len(offer.terms) < 2:
+            return []
+        fact = offer.fact_for(chosen.answer) or offer.facts[0]
+        messages = self.check_prompt.render(sentence=offer.sentence, question=chosen.question, terms=offer.terms)
+        schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": offer.terms}}, "required": ["answer"], "additionalProperties": False}
+        completion = self.model.complete(messages, max_tokens=40, temperature=0.0, json_schema=schema)
+        stats["completions_check"] = stats.get("completions_check", 0) + 1
+        try:
+            answer = json.loads(completion.text[completion.text.find("{"):completion.text.rfind("}") + 1]).get("answer", "")
+        except ValueError:
+            answer = ""
+        if normalise(str(answer)) != normalise(fact.answer):
+            return [f"a blind reading answers the question with another term ('{answer}'), not the key"]
+        return []
+
+    def _to_exercise(self, chosen: ChosenItem, item_type: ItemType, passage: SourcePassage, offered: list[Offer], attempts: int) -> Exercise:
+        offer = offered[min(max(chosen.fact, 1), len(offered)) - 1]
+        fact = offer.fact_for(chosen.answer) or offer.facts[0]
         options: list[str] = []
         question = chosen.question.strip()
         if item_type == "mcq":
-            wrong = []
-            # The model's picks first (the grammar kept them among the fact's candidates); a repeated pick is
-            # replaced by the next candidate in the tutor's ranking, so there are always three different ones.
-            for option in [o.strip() for o in chosen.wrong_options] + list(fact.distractors):
-                if option in fact.distractors and option not in wrong:
-                    wrong.append(option)
-            options = wrong[:3]
+            # The tutor's wrong options for this key: course terms of the same kind, never in the sentence.
+            options = list(fact.distractors[:3])
             options.insert(_stable(passage.id, fact.answer) % 4, fact.answer)
         elif item_type == "fill_blank":
             question = fact.blanked
@@ -214,22 +320,23 @@ class ExerciseGenerator:
         )
 
 
-def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Fact]) -> list[str]:
+def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Offer]) -> list[str]:
     """What an endpoint without a grammar may get wrong that the local grammar rules out."""
     if not 1 <= chosen.fact <= len(offered):
         return [f"fact must be a number from 1 to {len(offered)}"]
-    fact = offered[chosen.fact - 1]
-    if item_type == "mcq" and any(o.strip() not in fact.distractors for o in chosen.wrong_options):
-        return [f"wrong options must be chosen from: {', '.join(fact.distractors)}"]
+    offer = offered[chosen.fact - 1]
+    if offer.fact_for(chosen.answer) is None:
+        return [f"the answer must be one of: {', '.join(offer.terms)}"]
     return []
 
 
-def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Fact]) -> list[str]:
+def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Offer]) -> list[str]:
     """A question must ask about the sentence it was chosen from: small models copy a question from
     elsewhere in the prompt, or ask about a sentence other than the one whose answer becomes the key."""
     if item_type == "fill_blank":
         return []  # the stem is the chosen sentence itself
-    fact = offered[chosen.fact - 1]
+    offer = offered[chosen.fact - 1]
+    fact = offer.fact_for(chosen.answer) or offer.facts[0]
     shared = set(content_tokens(chosen.question)) & (set(content_tokens(fact.sentence)) - set(content_tokens(fact.answer)))
     if len(shared) < MIN_SHARED_WITH_FACT:
         return [f"the question is not about the chosen sentence (it shares {len(shared)} words with it)"]

@@ -32,7 +32,8 @@ from tutor.prompts import load_prompt
 # A sentence that refers to something the extracted text no longer shows, or to the page itself.
 PAGE_TALK = re.compile(
     r"\b(click|clicking|see below|see above|shown below|shown above|as follows|the following|below|above|"
-    r"this page|next page|previous page|screenshot|figure \d|fig\. ?\d|table \d|here is|here are)\b",
+    r"this page|next page|previous page|screenshot|figure \d|fig\. ?\d|table \d|here is|here are|"
+    r"(this|next|previous|the last) (chapter|section|lesson|tutorial)|you will (learn|see))\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
@@ -98,13 +99,13 @@ def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
     return list(seen.values())
 
 
-def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str]) -> list[tuple[str, str]]:
-    """(term, kind) candidates of one sentence: its code spans, else its distinctive course words."""
+def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str], words: int = 3) -> list[tuple[str, str]]:
+    """(term, kind) candidates of one sentence: its code spans, else its `words` longest distinctive course words."""
     codes = code_terms(sentence)
     if codes:
         return [(t, "code") for t in codes]
-    words = [w for w in WORD_TERM.findall(sentence) if w.lower() in pool_words and w.lower() not in STOP]
-    return [(w, "word") for w in sorted(set(words), key=lambda w: -len(w))[:3]]
+    found = [w for w in WORD_TERM.findall(sentence) if w.lower() in pool_words and w.lower() not in STOP]
+    return [(w, "word") for w in sorted(set(found), key=lambda w: -len(w))[:words]]
 
 
 def _stable(*parts: str) -> int:
@@ -172,6 +173,7 @@ def facts(
     need_distractors: bool = False,
     limit: int | None = None,
     distractor_count: int = 3,
+    words_per_sentence: int = 3,
 ) -> list[Fact]:
     """The passage's askable facts in course order (none from front matter or sentences about the page)."""
     if front_matter(passage.text, passage.section):
@@ -182,7 +184,7 @@ def facts(
     has_code = any(code_terms(s) for s in usable)
     out: list[Fact] = []
     for sentence in usable:
-        for term, kind in sentence_terms(sentence, words if not has_code else frozenset()):
+        for term, kind in sentence_terms(sentence, words if not has_code else frozenset(), words_per_sentence):
             if normalise(term) in used_answers or len(term) < 2:
                 continue
             blanked = _blank(sentence, term, kind)

@@ -98,12 +98,14 @@ DRAFTS: dict[str, type[BaseModel]] = {"mcq": MCQDraft, "short_answer": ShortAnsw
 
 
 class ChosenItem(BaseModel):
-    """What the model writes around a fact the tutor built: which fact, the question, the wrong options
-    (chosen among the fact's candidate terms) and the explanation. The grammar narrows `fact` and
-    `wrong_options` to the values of this request (tutor/generation/exercises.choice_schema)."""
+    """What the model writes around the course sentences the tutor offered: which sentence, the question,
+    which of that sentence's candidate terms answers it, and the explanation. The grammar narrows `fact`
+    and `answer` to the values of this request (tutor/generation/exercises.choice_schema); the wrong options
+    are the tutor's (candidate terms of the course), so `wrong_options` is only read from older drafts."""
 
     fact: int = Field(ge=1)
     question: str = Field("", max_length=160)
+    answer: str = Field("", max_length=60)
     wrong_options: list[str] = Field(default_factory=list, max_length=3)
     full_sentence: str = Field(max_length=200, description="The fact stated in full: the item's explanation.")
 

@@ -31,6 +31,7 @@ _ECHO = re.compile(r"\b(difficulty|topic|missing term|other terms)\s*:|\bfact \d
 _META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms|correct answer|right answer|the (given |following )?sentence|this sentence|the answer term)\b", re.IGNORECASE)
 _BARE = re.compile(r"^\s*([A-Za-z]|\d{1,4})\s*[.)]?\s*$")
 _ASKS_NUMBER = re.compile(r"\d|how (many|much|often|long)|\b(number|value|result|output|print|return|index|length|count|size)", re.IGNORECASE)
+_OF_THE_OPTIONS = re.compile(r"\b(which|what) of the following\b", re.IGNORECASE)
 _FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())
 
 KEY_SUPPORT = 0.75
@@ -58,7 +59,7 @@ def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> lis
         if item.options:
             problems.append(f"a {item.type} item has no options")
     if item.type != "fill_blank" or item.question.count(BLANK) != 1:
-        if _mentions(item.question.replace(BLANK, " "), item.answer):
+        if _mentions(item.question.replace(BLANK, " "), item.answer) or _same_stems(item.question.replace(BLANK, " "), item.answer):
             problems.append("the question gives the answer away")
     if item.type == "fill_blank" and item.question.count(BLANK) != 1:
         problems.append(f"a fill-in-the-blank question must contain exactly one {BLANK}")
@@ -88,7 +89,8 @@ def _teacher_problems(item: Exercise) -> list[str]:
     reason = front_matter(item.source_text, item.section)
     if reason:
         problems.append(f"the source passage is front matter ({reason}), not course content")
-    talk = page_talk(stem)
+    # "Which of the following ...?" refers to the options shown with a multiple-choice item, not to lost text.
+    talk = page_talk(_OF_THE_OPTIONS.sub(" ", stem) if item.type == "mcq" else stem)
     if talk:
         problems.append(f"the question talks about the page or code it does not show ('{talk}')")
     if VERSION.search(item.answer):
@@ -100,6 +102,13 @@ def _teacher_problems(item: Exercise) -> list[str]:
         elif not _mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
             problems.append("the explanation must state the course fact with the right answer in it")
     return problems
+
+
+def _same_stems(text: str, term: str) -> bool:
+    """Whether every content word of `term` occurs in `text` in another form ("Which program ...?" for the
+    key "Programs")."""
+    stems = set(content_tokens(term))
+    return bool(stems) and stems <= set(content_tokens(text))
 
 
 def _mentions(text: str, term: str) -> bool:

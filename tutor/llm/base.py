@@ -56,6 +56,7 @@ class ChatModel(Protocol):
         temperature: float = 0.2,
         json_schema: dict | None = None,
         stop: list[str] | None = None,
+        seed: int | None = None,
     ) -> Completion: ...
 
     def stream(

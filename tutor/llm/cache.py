@@ -49,9 +49,12 @@ class CachingChatModel:
         temperature: float = 0.2,
         json_schema: dict | None = None,
         stop: list[str] | None = None,
+        seed: int | None = None,
     ) -> Completion:
         temperature = self.temperature if self.temperature is not None else temperature
         params = {"max_tokens": max_tokens, "temperature": temperature, "schema": _digest(json_schema) if json_schema else None, "stop": stop, "repeat": self.repeat}
+        if seed is not None:  # only when asked for, so entries cached before seeds existed still match
+            params["seed"] = seed
         key = self.key(messages, params)
         path = self.cache_dir / key[:2] / f"{key}.json"
         if path.is_file():
@@ -59,7 +62,8 @@ class CachingChatModel:
             self.hits += 1
             cached = True
         else:
-            completion = self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema, stop=stop)
+            extra = {"seed": seed} if seed is not None else {}
+            completion = self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema, stop=stop, **extra)
             write_atomic(path, json.dumps(asdict(completion), ensure_ascii=False))
             self.misses += 1
             cached = False

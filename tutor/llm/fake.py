@@ -46,8 +46,10 @@ class FakeChatModel:
         temperature: float = 0.2,
         json_schema: dict | None = None,
         stop: list[str] | None = None,
+        seed: int | None = None,
     ) -> Completion:
-        self.calls.append({"messages": list(messages), "max_tokens": max_tokens, "json_schema": json_schema, "stream": False})
+        self.calls.append({"messages": list(messages), "max_tokens": max_tokens, "json_schema": json_schema, "stream": False,
+                           "temperature": temperature, "seed": seed})
         text = self._next(messages)
         return Completion(text=text, model=self.name, prompt_tokens=sum(len(m["content"].split()) for m in messages), completion_tokens=len(text.split()))
 

@@ -83,6 +83,7 @@ class LocalChatModel:
         temperature: float = 0.2,
         json_schema: dict | None = None,
         stop: list[str] | None = None,
+        seed: int | None = None,
     ) -> Completion:
         grammar = None
         if json_schema is not None:
@@ -94,7 +95,8 @@ class LocalChatModel:
         llama = self.llama
         started = time.perf_counter()
         out = llama.create_chat_completion(
-            messages=list(messages), max_tokens=max_tokens, temperature=temperature, grammar=grammar, stop=stop, seed=0
+            messages=list(messages), max_tokens=max_tokens, temperature=temperature, grammar=grammar, stop=stop,
+            seed=0 if seed is None else seed,  # fixed by default: the same prompt gives the same draft
         )
         choice = out["choices"][0]
         usage = out.get("usage") or {}

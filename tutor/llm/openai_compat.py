@@ -42,9 +42,12 @@ class OpenAIChatModel:
         temperature: float = 0.2,
         json_schema: dict | None = None,
         stop: list[str] | None = None,
+        seed: int | None = None,
     ) -> Completion:
         started = time.perf_counter()
         kwargs = dict(model=self.model, messages=list(messages), temperature=temperature, stop=stop, extra_body={"max_tokens": max_tokens})
+        if seed is not None:
+            kwargs["seed"] = seed
         if json_schema is None:
             response = self._call(**kwargs)
         else:

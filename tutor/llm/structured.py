@@ -42,7 +42,10 @@ def _grammar_cached(schema_json: str) -> str:
 
 
 def grammar_for(schema: dict) -> str:
-    return _grammar_cached(json.dumps(schema, sort_keys=True))
+    # Keys in the schema's own order: llama.cpp's converter writes an object's properties in the order it
+    # reads them, and that order is the order the model writes its fields (sorted, "answer" came before
+    # the question it answers).
+    return _grammar_cached(json.dumps(schema))
 
 
 def schema_for(model: type[BaseModel]) -> dict:
@@ -69,12 +72,17 @@ def generate_structured(
     what: str = "structured output",
     log: list[dict] | None = None,
     schema: dict | None = None,
+    resample: float | None = None,
 ) -> Structured[T]:
     """Ask for `output`, validate it (and `check` it: a list of problems, empty when fine), re-ask on failure.
 
     `log`, when given, receives one dict per attempt (completion, parsed, problems) for benchmarks and logs.
     `schema`, when given, is what the model is constrained to (narrower than `output`'s own schema, e.g. a
     choice among values known only at run time); `output` still validates the reply.
+    `resample`, when given, changes what a re-ask is: the same messages again, sampled at that temperature
+    with a new seed, instead of the refused draft and its problems appended. A small model shown its own
+    draft and the reasons tends to repeat it; a fresh sample of the same prompt costs only the new tokens
+    (llama.cpp reuses the prompt already in its cache) and draws a different draft.
     """
     reask = load_prompt("reask")
     schema = schema or schema_for(output)
@@ -82,10 +90,13 @@ def generate_structured(
     completions: list[Completion] = []
     last_text, last_error = "", ""
     for attempt in range(1, max_retries + 2):
-        # A little more temperature on re-asks, so a deterministic model does not repeat itself exactly.
-        completion = model.complete(
-            history, max_tokens=max_tokens, temperature=temperature + 0.3 * (attempt - 1), json_schema=schema
-        )
+        if resample is not None and attempt > 1:
+            completion = model.complete(messages, max_tokens=max_tokens, temperature=resample, json_schema=schema, seed=attempt - 1)
+        else:
+            # A little more temperature on re-asks, so a deterministic model does not repeat itself exactly.
+            completion = model.complete(
+                history, max_tokens=max_tokens, temperature=temperature + 0.3 * (attempt - 1), json_schema=schema
+            )
         completions.append(completion)
         last_text = completion.text
         parsed = False
@@ -100,6 +111,8 @@ def generate_structured(
         if not problems:
             return Structured(value=value, attempts=attempt, completions=completions)
         last_error = "; ".join(problems)
+        if resample is not None:
+            continue
         # The re-ask still names the prompt it re-asks (the call log counts re-asks per prompt version).
         prompt_id, prompt_version = prompt_of(messages)
         history = PromptMessages(
