@@ -265,15 +265,19 @@ def test_planted_instruction_in_course_text_cannot_produce_an_item():
 
 @pytest.mark.real_model
 def test_real_model_end_to_end(passages, local_model, embedder):
-    loops = [p for p in passages if p.concept == "loops"]
-    batch = ExerciseGenerator(local_model, embedder=embedder, max_retries=0).generate(loops, n=2, types=["mcq", "fill_blank"], pool_passages=passages)
-    assert len(batch.items) == 2
+    # Four slots across the demo course, the app's retry policy (2 fresh samples after a refusal).
+    batch = ExerciseGenerator(local_model, embedder=embedder, max_retries=2).generate(
+        passages, n=4, types=["mcq", "short_answer", "fill_blank", "mcq"], pool_passages=passages)
+    assert len(batch.items) == 4
     assert batch.stats["parsed"] == batch.stats["completions"]  # the grammar makes every draft parse
     for item in batch.items:
         assert verify(item, [], embedder) == []
-        assert item.concept == "loops" and item.source_text in {p.text for p in loops}
-    # The default model must contribute: a batch served entirely by the fallback fails here.
-    assert any(item.origin == "model" for item in batch.items), batch.stats
+        assert item.source_text in {p.text for p in passages}
+    # The default model must write most of what is served, questions included (not only the fill-in-the-blank
+    # items code builds from its chosen sentence): measured 6 of 6 on this course with prompt v4, 0-1 of 6 before.
+    written = [item for item in batch.items if item.origin == "model"]
+    assert len(written) >= 3, batch.stats
+    assert any(item.type in ("mcq", "short_answer") for item in written), batch.stats
 
 
 def test_a_question_about_another_sentence_or_about_the_prompt_is_refused():

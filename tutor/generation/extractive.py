@@ -33,7 +33,8 @@ from tutor.prompts import load_prompt
 PAGE_TALK = re.compile(
     r"\b(click|clicking|see below|see above|shown below|shown above|as follows|the following|below|above|"
     r"this page|next page|previous page|screenshot|figure \d|fig\. ?\d|table \d|here is|here are|"
-    r"(this|next|previous|the last) (chapter|section|lesson|tutorial)|you will (learn|see))\b",
+    r"(this|next|previous|the last) (chapter|section|lesson|tutorial)|you will (learn|see)|"
+    r"we (will|shall|'ll) (now )?(look|see|discuss|cover|show|learn|describe)|let's (look|see)|let us (look|see))\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
