@@ -50,7 +50,8 @@ def course_passages(retriever, course: str, concept: str | None = None) -> list[
     passages = sorted(retriever.store.rows(collection), key=lambda p: (p.source, p.position))
     by_concept: dict[str, list[SourcePassage]] = {}
     for passage in passages:
-        by_concept.setdefault(passage.concept, []).append(passage)
+        if passage.concept:  # no concept: front or back matter, never a source of exercises
+            by_concept.setdefault(passage.concept, []).append(passage)
     if concept is not None:
         if concept not in by_concept:
             raise NotFoundError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")

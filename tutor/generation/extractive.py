@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 
 from tutor.generation.models import BLANK, Exercise, ItemType
 from tutor.generation.text import STOP, code_terms, normalise, sentences
+from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
 
@@ -36,30 +37,7 @@ PAGE_TALK = re.compile(
     re.IGNORECASE,
 )
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
-FRONT_MATTER_SECTION = re.compile(
-    r"^(title( page)?|(table of )?contents|index|licen[cs]e|copyright|colophon|acknowledg(e)?ments?|preface|about this (book|document))\b",
-    re.IGNORECASE,
-)
-FRONT_MATTER_TEXT = re.compile(
-    r"(table of contents|all rights reserved|permission is granted to copy|gnu free documentation license|"
-    r"creative commons|isbn[ :\d-]{6,}|licensed under|copyright ©|copyright \(c\)|\.{5,}\s*\d+)",
-    re.IGNORECASE,
-)
 WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{5,}\b")
-
-
-def front_matter(text: str, section: str = "") -> str | None:
-    """Why a passage is front matter (title page, contents, index, licence), or None."""
-    last = section.split(">")[-1].strip()
-    if FRONT_MATTER_SECTION.match(last):
-        return f"section '{last}'"
-    found = FRONT_MATTER_TEXT.search(text)
-    if found:
-        return f"'{found.group(0).strip()[:30]}'"
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) >= 5 and sum(bool(re.search(r"\s\d{1,4}\s*$", line)) for line in lines) >= 0.6 * len(lines):
-        return "lines ending in page numbers"
-    return None
 
 
 def page_talk(sentence: str) -> str | None:

@@ -23,12 +23,16 @@ class ConceptOutline(BaseModel):
 def course_outline(store: VectorStore, course: str) -> list[ConceptOutline]:
     """Concepts in course order (by source file, then position), each with its sections and chunks.
 
+    Passages without a concept (a title page, contents, a manual page's SYNOPSIS) belong to none.
+
     Prerequisites that name no concept of the course are dropped, so the graph never dangles.
     """
     collection = store.raw_collection(course)
     passages = sorted(store.rows(collection, include_documents=False), key=lambda p: (p.source, p.position))
     order: dict[str, ConceptOutline] = {}
     for passage in passages:
+        if not passage.concept:  # front or back matter (tutor/retrieval/apparatus.py): searchable, not a concept
+            continue
         outline = order.setdefault(passage.concept, ConceptOutline(id=passage.concept, title=passage.concept_title or passage.concept))
         for prereq in passage.prerequisites:
             if prereq not in outline.prerequisites:
