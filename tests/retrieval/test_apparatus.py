@@ -155,3 +155,11 @@ def test_ingested_course_has_no_front_matter_concept_or_exercise_source(tmp_path
     assert not any("Permission is granted" in p.text or "........" in p.text for p in sources)
     # The apparatus is still searchable: a question about the licence finds it.
     assert any("License" in p.section for p in retriever.search("Under which licence may I copy this book?", "quilt", k=5))
+
+
+def test_files_follow_each_other_by_name_as_a_reader_numbers_them():
+    # git-doc's part two (gittutorial-2.html) was put before part one: '-' sorts before '.'.
+    from tutor.retrieval.outline import source_order
+
+    names = ["gittutorial-2.html", "ch10.md", "gittutorial.html", "ch2.md"]
+    assert sorted(names, key=source_order) == ["ch2.md", "ch10.md", "gittutorial.html", "gittutorial-2.html"]

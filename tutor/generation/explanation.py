@@ -30,7 +30,7 @@ from tutor.errors import ModelError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
-MODEL_FAILED = "The language model could not answer, so here are the course passages that do"
+MODEL_FAILED = "The language model could not answer, so what follows is quoted from the course"  # which may say it does not answer
 RELEVANCE = 0.30  # MiniLM cosine; off-topic questions score ~0.0-0.2 against the course, on-topic ones 0.4+
 MIN_SUPPORTED_SHARE = 0.5
 MIN_SUPPORTED_WORDS = 2  # content words beyond the question the supported sentences must add together, else the answer falls back ("use the `break` statement" adds 3)
