@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from tutor.generation.answering import quotable_units
 from tutor.generation.models import BLANK, Exercise, ItemType
-from tutor.generation.text import STOP, code_terms, normalise, sentences
+from tutor.generation.text import STOP, code_terms, normalise
 from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
@@ -46,6 +47,8 @@ VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECA
 WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{3,}\b")
 EMPHASIS_TERM = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]{2,30}?)(?<!\s)\*(?![*\w])")
 _FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
+PROMPT = re.compile(r"^\s*[\w.-]*[$#>]\s+")
+CODE_SPAN = re.compile(r"`[^`]*`")
 # A sentence that starts in lower case or with punctuation lost its beginning (code cut out before it).
 WHOLE_SENTENCE = re.compile(r"^[A-Z0-9`*\"'(]")
 
@@ -77,7 +80,9 @@ def marked_vocabulary(passages: Iterable[SourcePassage]) -> set[str]:
     """The words a course marks as its own: in its headings, its code spans and its emphasised terms."""
     vocabulary: set[str] = set()
     for passage in passages:
-        marked = " ".join([passage.section, *code_terms(passage.text), *emphasis_terms(passage.text)])
+        # A code span's words, not its paths, hosts or prompts ("alice$ git clone alice.org:/home/alice/project").
+        code_words = [w for span in code_terms(passage.text) for w in without_prompt(span).split() if not re.search(r"[/:.@$]", w)]
+        marked = " ".join([passage.section, *code_words, *emphasis_terms(passage.text)])
         vocabulary.update(w.lower() for w in WORD_TERM.findall(marked) if w.lower() not in STOP)
     return vocabulary
 
@@ -93,7 +98,7 @@ def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
     counts: dict[str, int] = {}
     first: dict[str, Term] = {}
     for passage in passages:
-        for term in code_terms(passage.text):
+        for term in map(without_prompt, code_terms(passage.text)):
             seen.setdefault(normalise(term), Term(term, passage.concept))
         for term in emphasis_terms(passage.text):
             seen.setdefault(normalise(term), Term(term, passage.concept, "emphasis"))
@@ -125,7 +130,9 @@ def _stable(*parts: str) -> int:
 def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
     """The sentence with its one occurrence of `term` (in backticks for code) replaced by the blank."""
     if kind == "word":
-        hits = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", sentence, flags=re.IGNORECASE))
+        # Only in the prose: a word inside a code span ("git clone .../alice/project") is part of the code.
+        prose = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+        hits = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", prose, flags=re.IGNORECASE))
         if len(hits) != 1:
             return None
         return sentence[: hits[0].start()] + BLANK + sentence[hits[0].end() :]
@@ -190,25 +197,39 @@ def facts(
     if front_matter(passage.text, passage.section):
         return []
     words = frozenset(t.text for t in pool if t.kind == "word")
-    usable = [s for s in sentences(passage.text)
+    usable = [s for s in fact_sentences(passage.text)
               if WHOLE_SENTENCE.match(s) and not page_talk(s) and _one_line(s) not in used_sentences]
     # A passage that marks its terms (code, emphasis) is asked about those; course words are for plain prose.
     has_code = any(code_terms(s) or emphasis_terms(s) for s in usable)
     out: list[Fact] = []
     for sentence in usable:
         for term, kind in sentence_terms(sentence, words if not has_code else frozenset()):
-            if normalise(term) in used_answers or len(term) < 2:
+            answer = without_prompt(term) if kind == "code" else term  # "$ git commit": the key is "git commit"
+            if normalise(answer) in used_answers or len(answer) < 2:
                 continue
             blanked = _blank(sentence, term, kind)
             if blanked is None:
                 continue
-            distractors = tuple(_distractors(term, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
+            distractors = tuple(_distractors(answer, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
             if need_distractors and not distractors:
                 continue
-            out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=term, blanked=blanked, distractors=distractors))
+            out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=answer, blanked=blanked, distractors=distractors))
             if limit and len(out) >= limit:
                 return out
     return out
+
+
+def without_prompt(code: str) -> str:
+    """A command without the shell prompt a tutorial shows before it ("$ git add .", "alice$ git pull")."""
+    return PROMPT.sub("", code, count=1).strip() or code
+
+
+def fact_sentences(text: str) -> list[str]:
+    """The passage's sentences as a quote shows them (a lead-in keeps its one-line command: "Finally, commit
+    your changes with: `$ git commit`"; tutor/generation/answering.quotable_units), of at most 220 characters
+    and at least 5 words besides code: an item quotes one, so it must read on its own."""
+    return [u for u in quotable_units(text)
+            if len(u) <= 220 and len(CODE_SPAN.sub(" ", u).split()) >= 5 and not u.startswith("Output")]
 
 
 def _one_line(sentence: str) -> str:
@@ -225,7 +246,7 @@ def asked_sentence(item: Exercise) -> str | None:
         return None
     said = set(content_tokens(f"{item.question.replace(BLANK, ' ' + item.answer + ' ')} {item.explanation}"))
     best, best_shared = None, 0
-    for sentence in sentences(item.source_text):
+    for sentence in fact_sentences(item.source_text):
         if not re.search(rf"(?<!\w){re.escape(answer)}(?!\w)", normalise(sentence)):
             continue
         shared = len(said & set(content_tokens(sentence)))
