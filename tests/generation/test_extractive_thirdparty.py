@@ -52,3 +52,16 @@ def test_items_ask_for_the_courses_terms_and_never_about_the_document_or_a_fragm
         assert "this tutorial" not in item.question and not re.search(r'"\s*[,;]', item.question), item.question
     mcq = next(i for i in items if i.type == "mcq")
     assert all(option.startswith("git ") for option in mcq.options), mcq.options  # commands beside commands
+
+
+def test_a_command_on_its_own_line_is_asked_with_its_lead_in_and_without_its_prompt():
+    # git-doc sets each command on its own line after a lead-in; items read "____ This will prompt you for a
+    # commit message." with the key "$ git commit", which a learner typing "git commit" got wrong.
+    text = ("Modify some files, then add their updated contents to the index:\n\n`$ git add file1 file2`\n"
+            "You are now ready to commit. Finally, commit your changes with:\n\n`$ git commit`\n"
+            "This will again prompt you for a message describing the change.")
+    passage = Passage(id="m", text=text, course="git", concept="making-changes", concept_title="Making changes",
+                      source="gittutorial.html", section="Making changes")
+    items = {i.answer: i.question for i in extractive_items(passage, "fill_blank", term_pool([passage]))}
+    assert items == {"git add file1 file2": "Modify some files, then add their updated contents to the index: ____",
+                     "git commit": "Finally, commit your changes with: ____"}, items
