@@ -298,3 +298,19 @@ def test_an_explanation_the_passage_does_not_support_refuses_the_model_item():
     fake = FakeChatModel([json.dumps({"fact": 2, "answer": "continue", "full_sentence": "The correct answer is the keyword."})])
     batch = ExerciseGenerator(fake, max_retries=0).generate([PASSAGE], n=1, types=["fill_blank"], pool_passages=[PASSAGE, OTHER])
     assert batch.items[0].origin == "extractive" and batch.stats["rejections"] == {"the explanation is empty": 1}
+
+
+def test_a_key_with_a_quote_is_never_a_grammar_choice():
+    # `print("Done")` as an enum value: llama-cpp-python's converter escaped it wrongly and llama.cpp
+    # crashed the eval process (segmentation fault) on the grammar.
+    from llama_cpp import LlamaGrammar
+
+    from tutor.generation.exercises import choice_schema, offers
+    from tutor.generation.extractive import facts
+    from tutor.llm.structured import grammar_for
+
+    quoted = SourcePassage(id="q", course="c", concept="functions", concept_title="Functions", source="f.md", section="Functions",
+                           text='Calling `print("Done")` shows a message, and `len()` counts the items of a list.')
+    offered = offers(facts(quoted, term_pool([quoted, PASSAGE, OTHER])))
+    assert [o.terms for o in offered] == [["len()"]]
+    LlamaGrammar.from_string(grammar_for(choice_schema("short_answer", offered)), verbose=False)

@@ -145,6 +145,10 @@ def offers(found: Sequence[Fact], sentences: int = MODEL_SENTENCES, terms: int =
     """The facts grouped by sentence, in course order: at most `sentences` sentences of `terms` terms each."""
     grouped: dict[str, list[Fact]] = {}
     for fact in found:
+        # A key with a double quote or a backslash (`print("Done")`) cannot be a grammar choice: llama-cpp-python's
+        # schema converter escapes it wrongly, and llama.cpp crashes the process on the grammar it then reads.
+        if '"' in fact.answer or "\\" in fact.answer:
+            continue
         if fact.sentence not in grouped and len(grouped) >= sentences:
             continue
         group = grouped.setdefault(fact.sentence, [])
