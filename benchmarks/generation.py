@@ -85,9 +85,9 @@ def speed(model, retriever, question: str, other_question: str) -> dict:
 
     llama = load_llama(model.path)
     explainer = Explainer(model, retriever)
-    passages = explainer._context(question, COURSE)
+    passages, _ = explainer._context(question, COURSE)
     new = explainer.messages(question, passages, LearnerProfile())
-    warm_with = explainer.messages(other_question, explainer._context(other_question, COURSE), LearnerProfile())
+    warm_with = explainer.messages(other_question, explainer._context(other_question, COURSE)[0], LearnerProfile())
     explainer.prompt = load_prompt("explain", 1)
     old = explainer.messages(question, passages, LearnerProfile())
     result = {

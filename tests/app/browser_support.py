@@ -119,12 +119,24 @@ class Steps:
         self.folder, self.log_path, self.n = folder, log_path, 0
         self.names: list[str] = []
         self.pressed: set[str] = set()
+        self.log_seen = 0  # log characters already accounted for (a refusal the test provoked)
 
     def check(self, page, what: str) -> None:
         toasts = page.evaluate("window.__errorToasts || []")
         assert not toasts, f"error toast after '{what}': {toasts}"
-        log = self.log_path.read_text(errors="replace")
+        log = self.log_path.read_text(errors="replace")[self.log_seen:]
         assert "Traceback" not in log, f"server traceback after '{what}':\n{log[-4000:]}"
+
+    def refused(self, page, reason: str) -> None:
+        """The test provoked a refusal: its toast says `reason`, and the only error the server logged is that
+        refusal (Gradio logs the trace of every gr.Error); both are then accounted for."""
+        toasts = page.evaluate("window.__errorToasts || []")
+        assert toasts and all(reason in t for t in toasts), toasts
+        log = self.log_path.read_text(errors="replace")
+        new = log[self.log_seen:]
+        assert all(reason in line for line in new.splitlines() if re.match(r"^[\w.]*(Error|Exception): ", line)), new[-4000:]
+        self.log_seen = len(log)
+        page.evaluate("window.__errorToasts = []")
 
     def shot(self, page, name: str) -> None:
         self.n += 1

@@ -14,7 +14,9 @@ BLANK = "____"
 PAGE_WORDS = re.compile(r"\b(click(ing)?|see (below|above)|upper-right|lower-left|this page|next chapter|previous chapter|"
                         r"scroll|button|toggle)\b", re.IGNORECASE)
 VERSION = re.compile(r"\b\d+\.\d+\.\d+\b")
-LOST_CODE = re.compile(r":\s+[A-Z_]|:\s*$|:\s*\"")  # a colon that introduced code, followed by prose or nothing
+# A colon that introduced code, followed by prose or nothing ("and type: You should see"). A blank after the
+# colon is the command itself asked for ("commit your changes with: ____"), which reads on its own.
+LOST_CODE = re.compile(r":\s+[A-Z]|:\s*$|:\s*\"")
 
 
 def problems(item: dict) -> list[str]:

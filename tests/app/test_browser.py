@@ -5,27 +5,19 @@ citation from the uploaded file, takes a quiz, answers wrongly then rightly (the
 mastery change on Progress; a second learner cannot see the first's data, then signs out. Screenshots of each step are saved in a
 folder the test prints (TUTOR_E2E_SCREENSHOTS, default a temp folder). Fake LLM: the test is about
 the app, and the fake keeps it fast and deterministic; retrieval and the learner model are real.
+Every step fails on an error toast or a server traceback, except the one refusal the test provokes (checked).
+The served app, sign-in and waits are tests/app/browser_support.py's, bounded by its WAIT_MS.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORDS = {"teacher": "teacher-pass-1", "ada": "ada-pass-123", "bob": "bob-pass-123"}
-WAIT_MS = 90_000
+from browser_support import ARGS, CHROMIUM, WAIT_MS, Steps, screenshot_folder, served_app, sign_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -34,43 +26,14 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tutor_home, tmp_path):
-    env = dict(os.environ, TUTOR_HOME=str(tutor_home), TUTOR_LLM="fake")
-    tutor = [sys.executable, "-m", "tutor.cli"]
-    for name, role in (("teacher", "instructor"), ("ada", "learner"), ("bob", "learner")):
-        subprocess.run([*tutor, "user", "add", name, "--role", role, "--password-stdin"], input=PASSWORDS[name] + "\n",
-                       env=env, check=True, capture_output=True, text=True)
-    port = _free_port()
-    log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([*tutor, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError("tutor serve did not start:\n" + (tmp_path / "serve.log").read_text())
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with served_app(tutor_home, tmp_path / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture
 def shots(tmp_path):
-    from browser_support import screenshot_folder
-
     # A folder of its own under TUTOR_E2E_SCREENSHOTS: the other browser tests keep theirs beside it.
     return screenshot_folder(tmp_path, "upload-and-learn")
 
@@ -85,17 +48,6 @@ def _pdf(path: Path) -> Path:
                          "Once a tuple is created its elements cannot be changed, which makes tuples usable as dictionary keys.")
     pdf.output(str(path))
     return path
-
-
-def _sign_in(browser, url: str, name: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    page.get_by_label("username").fill(name)
-    page.get_by_label("password").fill(PASSWORDS[name])
-    page.get_by_role("button", name="Login").click()
-    page.locator("#who").get_by_text(f"Signed in as {name}").wait_for()
-    return page
 
 
 def _item(home: Path, item_id: str) -> dict:
@@ -124,12 +76,13 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
     markdown = tmp_path / "loops.md"
     shutil.copy(demo_course / "07-loops.md", markdown)
     pdf = _pdf(tmp_path / "tuples.pdf")
+    steps = Steps(shots, tmp_path / "serve.log")  # after each step: no error toast, no server traceback
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
         # -- the instructor uploads a Markdown file and a PDF
-        teacher = _sign_in(browser, server, "teacher")
-        teacher.screenshot(path=shots / "01-instructor-signed-in.png")
+        teacher = sign_in(browser, server, "teacher")
+        steps.done(teacher, "instructor signed in")
         teacher.get_by_role("tab", name="Upload").click()
         teacher.locator("#up-course input, #up-course textarea").first.fill("py")
         teacher.locator("#up-files input[type=file]").set_input_files([str(markdown), str(pdf)])
@@ -137,10 +90,10 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         result = teacher.locator("#upload-result")
         expect(result).to_contain_text("loaded: loops.md", timeout=WAIT_MS)
         expect(result).to_contain_text("loaded: tuples.pdf")
-        teacher.screenshot(path=shots / "02-instructor-uploaded.png", full_page=True)
+        steps.done(teacher, "instructor uploaded")
 
         # -- a learner asks and sees a citation from the uploaded file
-        ada = _sign_in(browser, server, "ada")
+        ada = sign_in(browser, server, "ada")
         expect(ada.get_by_role("tab", name="Upload")).to_have_count(0)  # instructor tabs hidden from learners
         ada.get_by_role("tab", name="Progress").click()
         table = ada.locator("#mastery-table")
@@ -152,7 +105,7 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         chatbot = ada.locator("#chatbot")
         expect(chatbot).to_contain_text("Sources", timeout=WAIT_MS)
         expect(chatbot).to_contain_text("loops.md")
-        ada.screenshot(path=shots / "03-learner-answer-with-citation.png", full_page=True)
+        steps.done(ada, "learner answer with citation")
 
         # -- quiz: wrong, then right
         ada.locator("#quiz-me").click()
@@ -162,16 +115,16 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         item = _item(tutor_home, item_id)
         right = item["answer"]
         wrong = next((o for o in item.get("options", []) if o != right), "zzz unrelated words qqq")
-        ada.screenshot(path=shots / "04-learner-quiz.png", full_page=True)
+        steps.done(ada, "learner quiz")
         _answer(ada, item, wrong)
         feedback = ada.locator("#feedback")
         expect(feedback).to_contain_text(re.compile(r"Incorrect|Partly"), timeout=WAIT_MS)
         expect(feedback).to_contain_text("Hint")
-        ada.screenshot(path=shots / "05-learner-wrong-answer.png", full_page=True)
+        steps.done(ada, "learner wrong answer")
         _answer(ada, item, right)
         expect(feedback).to_contain_text("Correct", timeout=WAIT_MS)
         expect(feedback).to_contain_text("only your first answer")  # a retry is graded, not counted again
-        ada.screenshot(path=shots / "06-learner-right-answer.png", full_page=True)
+        steps.done(ada, "learner right answer")
 
         # -- progress shows the change
         ada.get_by_role("tab", name="Progress").click()
@@ -180,10 +133,10 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         expect(table).to_contain_text(re.compile(rf"{title}\s+[0-9.]+\s+1\s+0\s"), timeout=WAIT_MS)
         mastery = lambda text: float(re.search(rf"{title}\s+([0-9.]+)", text).group(1))  # noqa: E731
         assert mastery(table.inner_text()) != mastery(before)
-        ada.screenshot(path=shots / "07-learner-progress.png", full_page=True)
+        steps.done(ada, "learner progress")
 
         # -- a second learner sees none of it, and cannot ask for it
-        bob = _sign_in(browser, server, "bob")
+        bob = sign_in(browser, server, "bob")
         bob.get_by_role("tab", name="Progress").click()
         bob_table = bob.locator("#mastery-table")
         expect(bob_table).to_contain_text(item["concept_title"])
@@ -192,12 +145,13 @@ def test_instructor_uploads_learner_learns_and_data_stays_private(server, shots,
         bob.locator("#refresh-progress").click()
         expect(bob.get_by_text("a learner sees only their own data").first).to_be_visible(timeout=WAIT_MS)
         expect(bob.locator("#progress-summary")).not_to_contain_text("ada")
-        bob.screenshot(path=shots / "08-second-learner-refused.png", full_page=True)
+        steps.refused(bob, "a learner sees only their own data")  # the one error this journey provokes
+        steps.done(bob, "second learner refused")
 
         # -- sign out: back to the sign-in page, and the page is not served without signing in again
         bob.locator("#sign-out").click()
         bob.get_by_label("username").wait_for(timeout=WAIT_MS)
         bob.goto(server)
         expect(bob.get_by_role("button", name="Login")).to_be_visible(timeout=WAIT_MS)
-        bob.screenshot(path=shots / "09-signed-out.png", full_page=True)
+        steps.done(bob, "signed out")
         browser.close()

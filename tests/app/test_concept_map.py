@@ -54,3 +54,17 @@ def test_each_concept_is_coloured_by_the_learners_mastery(ctx, users, course):
     assert concept_map.mastery_colour(0.0) != concept_map.mastery_colour(1.0)
     # the class view averages the learners who practised
     assert concept_map.class_mastery(ctx, course)["loops"] == mastery["loops"]
+
+
+def test_concepts_whose_titles_start_alike_read_differently_on_the_map(ctx, monkeypatch):
+    # git-doc's two tutorials: "A tutorial introduction to Git" and "...: part two" were both drawn as
+    # "A tutorial introduction t…", two boxes a reader could not tell apart.
+    titles = {"one": "A tutorial introduction to Git", "two": "A tutorial introduction to Git: part two"}
+    graph = CourseGraph("git", {c: ConceptNode(c, t, i) for i, (c, t) in enumerate(titles.items())})
+    monkeypatch.setattr(concept_map, "graph", lambda ctx, course: graph)
+    svg = concept_map.svg(ctx, "git")
+    shown = {c: " ".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>",
+                                                                re.search(rf'data-concept="{c}">(.*?)</g>', svg).group(1)))
+             for c in titles}
+    assert shown["one"] != shown["two"], shown
+    assert shown["two"].endswith("part two") and "…" not in shown["one"] + shown["two"], shown

@@ -142,3 +142,54 @@ def test_the_pools_items_read_on_their_own(ctx, users, pool, demo_course, tmp_pa
     assert items
     bad = {i.id: (i.payload["question"], problems(i.payload)) for i in items if problems(i.payload)}
     assert not bad, bad
+
+
+SETS = """# Sets
+
+A set holds each value once, so putting in a value that is already there changes nothing.
+You create an empty set with `set()`, because a pair of empty braces makes an empty dictionary.
+The method `add` puts one value into a set, and the set grows by one when the value is new.
+The method `discard` removes a value from a set without complaining when the value is missing.
+The method `union` gives a new set that holds every value of both sets.
+Membership tests with `in` are fast on a set, whatever its size.
+"""
+
+
+def test_a_short_text_gives_several_items_that_never_ask_the_same_thing(ctx, users, tmp_path):
+    """One short passage: the pool writes an item per fact in it, of different kinds (it wrote one per
+    passage, so this concept ran out after one), and stops when every fact is asked, never repeating one."""
+    from tutor.generation.extractive import asked_sentence
+    from tutor.services import authoring
+    from tutor.services.practice import stored_exercise
+
+    path = tmp_path / "upload.md"
+    path.write_text(SETS)
+    assert not authoring.upload(ctx, users["teacher"], "sets", [(str(path), "sets.md")], title="Sets").errors
+    pool = ExercisePool(ctx, per_concept=12)
+    ctx.__dict__["pool"] = pool
+    pool.start()
+    try:
+        pool.fill("sets")
+        assert pool.wait_idle(WAIT_S)
+    finally:
+        pool.stop()
+    with session_scope(ctx.settings) as session:
+        items = [stored_exercise(r) for r in list_items(session, "sets")]
+    assert len({i.source_id for i in items}) == 1  # the concept is one passage
+    assert len(items) >= 4, [i.question for i in items]
+    assert len({i.type for i in items}) >= 2
+    sentences = [asked_sentence(i) for i in items]
+    assert all(sentences) and len(set(sentences)) == len(items), sentences  # never two items on one fact
+    assert len({(i.source_id, i.answer.casefold()) for i in items}) == len(items)
+    assert pool.status("sets")["exhausted"] == ["sets"]  # it stopped when the text had nothing new
+
+
+def test_refreshing_the_pool_status_shows_the_items_it_wrote(ctx):
+    """The bank's table was filled when the tab opened (often before the pool had written anything) and
+    stayed empty while the pool's status said 38 exercises were ready."""
+    from tutor.app.ui import build
+
+    config = build(ctx, accounts=False).get_config_file()
+    ids = {c["props"].get("elem_id"): c["id"] for c in config["components"] if c.get("props", {}).get("elem_id")}
+    outputs = [d["outputs"] for d in config["dependencies"] if [ids["pool-refresh"], "click"] in [list(t) for t in d["targets"]]]
+    assert any(ids["bank-table"] in o for o in outputs) and any(ids["pool-status"] in o for o in outputs), outputs

@@ -251,3 +251,9 @@ def test_when_every_item_was_served_the_least_recent_comes_back_never_the_last(c
     served = [practice.next_exercise(ctx, users["ada"], course, concept="loops").item_id for _ in range(2 * count)]
     assert len(set(served[:count])) == count
     assert served[count:] == served[:count]  # round again, oldest first
+
+
+def test_an_exercise_names_its_concept_by_title_not_by_id(ctx, users, course):
+    # On git-doc's tutorial the exercise was headed "a-tutorial-introduction-to-git-part-two".
+    shown = practice.next_exercise(ctx, users["ada"], course, concept="loops")
+    assert shown.markdown().startswith("**Loops** ·"), shown.markdown()[:80]

@@ -217,3 +217,62 @@ def test_a_turn_embeds_the_question_once_and_no_stored_passage_again(retriever):
     passages = retriever.search(QUESTION, COURSE, k=4)
     assert not any(p.text in embedded for p in passages)  # the store's vectors are used, not re-made
     assert stream.result is not None and stream.result.origin == "model"
+
+
+# Third-party-like material: a version-control tutorial laid out as Debian's git-doc tutorials are
+# (commands on their own lines after a lead-in, many sentences sharing "changes", "file", "commit").
+VCS_TUTORIAL = [
+    ("Making changes", "Modify some files, then add their updated contents to the index:\n\n`$ vcs add file1 file2`\n"
+     "You are now ready to commit. Finally, commit your changes with:\n\n`$ vcs commit`\nThis will again prompt you "
+     "for a message describing the change, and then record a new version of the project. Every file you changed "
+     "is recorded in the new commit."),
+    ("Using the tool for collaboration", "When you are working in a small closely knit group, it is not unusual to "
+     "interact with the same repository over and over again. The pull command fetches changes from a remote "
+     "branch, then merges them into the current branch. Alice can commit her own changes to a file before she pulls."),
+    ("Exploring history", "Be careful with reset: in addition to losing any changes in the working directory, "
+     "it will also remove all later commits from this branch. If you need to undo changes that you have pushed, "
+     "use *vcs revert* instead."),
+    ("Managing branches", "To merge the changes made in experimental into master, run\n\n`$ vcs merge experimental`\n"
+     "If the changes don't conflict, you're done. A branch is cheap to create, so this is a good way to try "
+     "something out."),
+]
+
+
+class _Retriever:
+    def __init__(self, embedder):
+        self.embedder = embedder
+
+    def embed_query(self, text):
+        return self.embedder.embed([text])[0]
+
+
+def _vcs_passages():
+    from tutor.retrieval.documents import Passage
+
+    return [Passage(id=f"p{n}", text=text, source="vcstutorial.html", section=section)
+            for n, (section, text) in enumerate(VCS_TUTORIAL)]
+
+
+def _quotes(result) -> list[str]:
+    return [claim for claim, _ in cited_claims(result.text)]
+
+
+def test_extractive_answer_on_third_party_text_quotes_what_answers_the_question(embedder):
+    """On git-doc's tutorial the fallback answered "How do I undo changes to a file?" with sentences about
+    committing changes to files, and "What does git merge do?" with one about a closely knit group."""
+    explainer = Explainer(FakeChatModel(), _Retriever(embedder))
+    undo = explainer._extractive("How do I undo changes to a file?", _vcs_passages())
+    assert undo.text.startswith("Here is what the course says"), undo.text
+    assert _quotes(undo) == ["If you need to undo changes that you have pushed, use *vcs revert* instead"], undo.text
+
+    merge = explainer._extractive("What does vcs merge do?", _vcs_passages())
+    assert merge.text.startswith("Here is what the course says"), merge.text
+    assert _quotes(merge) and all("merge" in q for q in _quotes(merge)), merge.text
+    # The lead-in and its command are one quote, so the quote reads on its own.
+    assert "To merge the changes made in experimental into master, run `$ vcs merge experimental`" in _quotes(merge)
+
+
+def test_extractive_answer_on_third_party_text_says_when_the_passages_do_not_answer(embedder):
+    explainer = Explainer(FakeChatModel(), _Retriever(embedder))
+    result = explainer._extractive("How do I rebase my branch onto master?", _vcs_passages())
+    assert result.text.startswith("The course passages I found do not answer this directly"), result.text

@@ -77,7 +77,7 @@ def test_why_states_the_evidence():
     loops.attempts, loops.correct, loops.recent = 3, 1, [False, True, False]
     rec = next(r for r in recommend(_graph(), state) if r.concept == "loops")
     assert rec.kind == "practise"
-    assert "You missed 2 of your last 3 questions on Loops" in rec.why
+    assert "2 of your last 3 answers on Loops were wrong or needed help" in rec.why
     assert "estimated mastery 30%" in rec.why and "its prerequisite variables is mastered" in rec.why
     new = next(r for r in recommend(_graph(), state) if r.concept == "strings")
     assert new.kind == "learn" and "Strings is new to you" in new.why
@@ -123,7 +123,7 @@ def test_database_state_drives_recommendations(learner):
     assert [r.concept for r in recs] == ["variables"]
     # The miss 55 minutes ago put it in FSRS's relearning steps (10 minutes): it is a review already.
     assert recs[0].kind == "review"
-    assert "Variables is back for a retry; you missed your one question on Variables so far" in recs[0].why
+    assert "Variables is back for a retry; your one answer on Variables so far was wrong or needed help" in recs[0].why
     # A day and a half later the mastered basics is still not due; two days later it comes first.
     later = load_state_at(learner, NOW + timedelta(days=2, hours=1))
     assert recommend(graph, later)[0].kind == "review"

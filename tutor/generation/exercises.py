@@ -20,7 +20,7 @@ from itertools import cycle
 from typing import Sequence
 
 from tutor.errors import GenerationError, ModelError, NotFoundError
-from tutor.generation.extractive import Fact, SourcePassage, _stable, extractive_items, facts, front_matter, term_pool
+from tutor.generation.extractive import Fact, SourcePassage, _stable, asked_sentence, extractive_items, facts, front_matter, term_pool
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
@@ -50,7 +50,8 @@ def course_passages(retriever, course: str, concept: str | None = None) -> list[
     passages = sorted(retriever.store.rows(collection), key=lambda p: (p.source, p.position))
     by_concept: dict[str, list[SourcePassage]] = {}
     for passage in passages:
-        by_concept.setdefault(passage.concept, []).append(passage)
+        if passage.concept:  # no concept: front or back matter, never a source of exercises
+            by_concept.setdefault(passage.concept, []).append(passage)
     if concept is not None:
         if concept not in by_concept:
             raise NotFoundError(f"Course '{course}' has no concept '{concept}'. Its concepts: {', '.join(by_concept)}.")
@@ -100,19 +101,23 @@ class ExerciseGenerator:
         n: int = 3,
         types: Sequence[ItemType] = DEFAULT_TYPES,
         pool_passages: Sequence[SourcePassage] | None = None,
+        existing: Sequence[Exercise] = (),
     ) -> ExerciseBatch:
-        """n verified items from `passages` (terms for distractors come from `pool_passages`, default the same)."""
+        """n verified items from `passages` (terms for distractors come from `pool_passages`, default the same).
+
+        `existing` are items already written (the question bank's): none of the new items repeats one, and
+        passages no item came from yet go first."""
         pool = term_pool(pool_passages or passages)
         candidates = [p for p in passages if _usable(p, pool)] or [p for p in passages if not front_matter(p.text, p.section)]
         if not candidates:
             raise NotFoundError("There is no course text to write exercises from.")
         stats = {"items": 0, "first_try": 0, "after_retries": 0, "fallback": 0, "completions": 0, "parsed": 0, "unfilled": 0}
         items: list[Exercise] = []
-        used_passages: set[str] = set()
+        used_passages: set[str] = {e.source_id for e in existing}
         type_cycle = cycle(types)
         for _ in range(n):
             item_type = next(type_cycle)
-            item = self._fill_slot(item_type, candidates, used_passages, items, pool, stats)
+            item = self._fill_slot(item_type, candidates, used_passages, [*existing, *items], pool, stats)
             if item is None:
                 stats["unfilled"] += 1
                 continue
@@ -132,7 +137,8 @@ class ExerciseGenerator:
                 if item is not None:
                     return item
             used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
-            for candidate in extractive_items(passage, item_type, pool, embedder=self.embedder, used_answers=used_answers):
+            for candidate in extractive_items(passage, item_type, pool, embedder=self.embedder, used_answers=used_answers,
+                                              used_sentences=_asked(peers)):
                 problems = verify(candidate, peers, self.embedder)
                 if not problems:
                     stats["fallback"] += 1
@@ -142,8 +148,8 @@ class ExerciseGenerator:
 
     def _from_model(self, item_type: ItemType, passage: SourcePassage, peers, stats, pool) -> Exercise | None:
         used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
-        offered = facts(passage, pool, embedder=self.embedder, used_answers=used_answers, need_distractors=item_type == "mcq",
-                        limit=MODEL_FACTS, distractor_count=MODEL_DISTRACTORS)
+        offered = facts(passage, pool, embedder=self.embedder, used_answers=used_answers, used_sentences=_asked(peers),
+                        need_distractors=item_type == "mcq", limit=MODEL_FACTS, distractor_count=MODEL_DISTRACTORS)
         if not offered:
             return None
         messages = self.prompt.render(item_type=item_type, facts=offered)
@@ -212,6 +218,11 @@ class ExerciseGenerator:
             prompt_version=self.prompt.version,
             model=self.model.name,
         )
+
+
+def _asked(peers: Sequence[Exercise]) -> set[str]:
+    """The course sentences the peers already ask about: a new item asks about another one."""
+    return {sentence for sentence in map(asked_sentence, peers) if sentence}
 
 
 def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Fact]) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Generator, Iterator, Sequence
 
 import numpy as np
 
+from tutor.generation.answering import choose
 from tutor.generation.attribution import Attribution, attribute, supports, with_citation
 from tutor.generation.models import Citation, Explanation, LearnerProfile
 from tutor.generation.text import answer_sentences, content_tokens, lexical_support, sentences
@@ -29,7 +30,7 @@ from tutor.errors import ModelError
 from tutor.llm.base import ChatModel
 from tutor.prompts import load_prompt
 
-MODEL_FAILED = "The language model could not answer, so here are the course passages that do"
+MODEL_FAILED = "The language model could not answer, so what follows is quoted from the course"  # which may say it does not answer
 RELEVANCE = 0.30  # MiniLM cosine; off-topic questions score ~0.0-0.2 against the course, on-topic ones 0.4+
 MIN_SUPPORTED_SHARE = 0.5
 MIN_SUPPORTED_WORDS = 2  # content words beyond the question the supported sentences must add together, else the answer falls back ("use the `break` statement" adds 3)
@@ -37,8 +38,6 @@ MAX_TOKENS = 90  # two or three short sentences; a longer answer costs seconds p
 CONTEXT_SENTENCES = 6  # the prompt gets the best sentences, not whole chunks
 CONTEXT_WORDS = 170
 EXTRACTIVE_PASSAGES = 4  # every retrieved passage competes: the answer is not always in the top three
-EXTRACTIVE_SENTENCES = 3
-ANSWERS_QUESTION = 0.45  # a course sentence this close to the question (cosine + word overlap / 2) answers it
 
 
 def cited_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -147,7 +146,7 @@ class Explainer:
             attributions = self.attribute(text, question, passages, units)
             if enough_support(attributions):
                 return self._from_model(question, attributions, passages)
-        return self._extractive(question, passages, units)
+        return self._extractive(question, passages, units, q)
 
     def attribute(self, text: str, question: str, passages: Sequence, units: "_Units") -> list[Attribution]:
         claims = model_sentences(text)
@@ -188,7 +187,7 @@ class Explainer:
         except ModelError as exc:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
-            fallback = self._extractive(question, passages, units)
+            fallback = self._extractive(question, passages, units, q)
             result = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
             yield ("\n\n" if shown else "") + result.text
             return result
@@ -201,7 +200,7 @@ class Explainer:
                 yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
                 shown += 1
             return self._from_model(question, attributions, passages)
-        result = self._extractive(question, passages, units)
+        result = self._extractive(question, passages, units, q)
         yield result.text
         return result
 
@@ -224,21 +223,18 @@ class Explainer:
             model=self.model.name if origin == "model" else "extractive",
         )
 
-    def _extractive(self, question: str, passages: Sequence, units: "_Units | None" = None) -> Explanation:
-        """The course sentences that best answer the question, quoted with their passage numbers.
-
-        Sentences of the best EXTRACTIVE_PASSAGES passages compete on how well they answer the question
-        (embedding similarity plus the share of the question's words they contain), so two weak sentences
-        from the top passage never crowd out the answer in the second one; the chosen ones are shown in
-        course order. When even the best one is far from the question, the answer says so plainly.
-        """
+    def _extractive(self, question: str, passages: Sequence, units: "_Units | None" = None,
+                    question_vector: np.ndarray | None = None) -> Explanation:
+        """The course sentences that answer the question, quoted with their passage numbers, or a plain
+        statement that the passages found do not answer it with the closest they come
+        (tutor/generation/answering.py: specific question words and meaning decide, not shared common words)."""
         units = units or self._units(question, passages)
-        candidates = [i for i, (p, s) in enumerate(units.units) if p < EXTRACTIVE_PASSAGES and len(s.split()) >= 5 and len(s) <= 300]
-        best = sorted(candidates, key=lambda i: -units.scores[i])[:EXTRACTIVE_SENTENCES]
-        quotes = [{"n": units.units[i][0] + 1, "sentence": units.units[i][1]} for i in sorted(best)]
-        direct = bool(best) and units.scores[best[0]] >= ANSWERS_QUESTION
+        q = question_vector if question_vector is not None else np.asarray(self.retriever.embed_query(question))
+        known = {sentence: units.vectors[i] for i, (_, sentence) in enumerate(units.units)}
+        choice = choose(question, q, passages, self.retriever.embedder.embed, known, max_passages=EXTRACTIVE_PASSAGES)
+        quotes = [{"n": p + 1, "sentence": sentence} for p, sentence in choice.quotes]
         prompt = load_prompt("explain-extractive")
-        values = {"quotes": quotes, "direct": direct}
+        values = {"quotes": quotes, "direct": choice.direct}
         return self._result(question, prompt.render_text(**{k: values[k] for k in prompt.variables}), passages, "extractive", prompt)
 
     def _no_context(self, question: str, course: str) -> Explanation:

@@ -24,8 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from tutor.generation.answering import quotable_units
 from tutor.generation.models import BLANK, Exercise, ItemType
-from tutor.generation.text import STOP, code_terms, normalise, sentences
+from tutor.generation.text import STOP, code_terms, normalise
+from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
 
@@ -35,36 +37,25 @@ PAGE_TALK = re.compile(
     r"this page|next page|previous page|screenshot|figure \d|fig\. ?\d|table \d|here is|here are)\b",
     re.IGNORECASE,
 )
+# A sentence about the document itself ("before reading this tutorial", "in part one of the tutorial").
+DOCUMENT_TALK = re.compile(
+    r"\b(this|the next|the previous) (tutorial|manual|chapter|document|book|guide|section|page)\b|"
+    r"\b(part|chapter) (one|two|three|four|\d+) of\b",
+    re.IGNORECASE,
+)
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
-FRONT_MATTER_SECTION = re.compile(
-    r"^(title( page)?|(table of )?contents|index|licen[cs]e|copyright|colophon|acknowledg(e)?ments?|preface|about this (book|document))\b",
-    re.IGNORECASE,
-)
-FRONT_MATTER_TEXT = re.compile(
-    r"(table of contents|all rights reserved|permission is granted to copy|gnu free documentation license|"
-    r"creative commons|isbn[ :\d-]{6,}|licensed under|copyright ©|copyright \(c\)|\.{5,}\s*\d+)",
-    re.IGNORECASE,
-)
-WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{5,}\b")
-
-
-def front_matter(text: str, section: str = "") -> str | None:
-    """Why a passage is front matter (title page, contents, index, licence), or None."""
-    last = section.split(">")[-1].strip()
-    if FRONT_MATTER_SECTION.match(last):
-        return f"section '{last}'"
-    found = FRONT_MATTER_TEXT.search(text)
-    if found:
-        return f"'{found.group(0).strip()[:30]}'"
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) >= 5 and sum(bool(re.search(r"\s\d{1,4}\s*$", line)) for line in lines) >= 0.6 * len(lines):
-        return "lines ending in page numbers"
-    return None
+WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{3,}\b")
+EMPHASIS_TERM = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]{2,30}?)(?<!\s)\*(?![*\w])")
+_FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
+PROMPT = re.compile(r"^\s*[\w.-]*[$#>]\s+")
+CODE_SPAN = re.compile(r"`[^`]*`")
+# A sentence that starts in lower case or with punctuation lost its beginning (code cut out before it).
+WHOLE_SENTENCE = re.compile(r"^[A-Z0-9`*\"'(]")
 
 
 def page_talk(sentence: str) -> str | None:
     """The words that show a sentence refers to the page or to code it lost, or None."""
-    found = PAGE_TALK.search(sentence) or VERSION.search(sentence)
+    found = PAGE_TALK.search(sentence) or DOCUMENT_TALK.search(sentence) or VERSION.search(sentence)
     return found.group(0) if found else None
 
 
@@ -79,17 +70,39 @@ class Term:
 SourcePassage = Passage
 
 
+def emphasis_terms(text: str) -> list[str]:
+    """Spans the text emphasises (*git add*, *immutable*): documentation marks its terms so when it has no
+    inline code (git-doc's tutorials set commands in italics)."""
+    return [t.strip() for t in EMPHASIS_TERM.findall(_FENCE.sub(" ", text)) if t.strip()]
+
+
+def marked_vocabulary(passages: Iterable[SourcePassage]) -> set[str]:
+    """The words a course marks as its own: in its headings, its code spans and its emphasised terms."""
+    vocabulary: set[str] = set()
+    for passage in passages:
+        # A code span's words, not its paths, hosts or prompts ("alice$ git clone alice.org:/home/alice/project").
+        code_words = [w for span in code_terms(passage.text) for w in without_prompt(span).split() if not re.search(r"[/:.@$]", w)]
+        marked = " ".join([passage.section, *code_words, *emphasis_terms(passage.text)])
+        vocabulary.update(w.lower() for w in WORD_TERM.findall(marked) if w.lower() not in STOP)
+    return vocabulary
+
+
 def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
-    """The course's candidate terms: inline-code spans, plus distinctive words (used in 2+ passages)."""
+    """The course's candidate terms: inline-code spans, emphasised terms, and the course's own words (used in
+    2+ passages and marked as its terms somewhere: a heading, a code span, an emphasised term). A word the
+    course only uses in passing ("through", "unusual", "default") is no key: asking for it tests nothing
+    the lesson teaches."""
+    passages = [p for p in passages if not front_matter(p.text, p.section)]
+    vocabulary = marked_vocabulary(passages)
     seen: dict[str, Term] = {}
     counts: dict[str, int] = {}
     first: dict[str, Term] = {}
     for passage in passages:
-        if front_matter(passage.text, passage.section):
-            continue
-        for term in code_terms(passage.text):
+        for term in map(without_prompt, code_terms(passage.text)):
             seen.setdefault(normalise(term), Term(term, passage.concept))
-        for word in {w.lower() for w in WORD_TERM.findall(passage.text) if w.lower() not in STOP}:
+        for term in emphasis_terms(passage.text):
+            seen.setdefault(normalise(term), Term(term, passage.concept, "emphasis"))
+        for word in {w.lower() for w in WORD_TERM.findall(passage.text) if w.lower() in vocabulary}:
             counts[word] = counts.get(word, 0) + 1
             first.setdefault(word, Term(word, passage.concept, "word"))
     for word, count in counts.items():
@@ -99,10 +112,13 @@ def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
 
 
 def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str]) -> list[tuple[str, str]]:
-    """(term, kind) candidates of one sentence: its code spans, else its distinctive course words."""
+    """(term, kind) candidates of one sentence: its code spans, else its emphasised terms, else its course words."""
     codes = code_terms(sentence)
     if codes:
         return [(t, "code") for t in codes]
+    emphasised = emphasis_terms(sentence)
+    if emphasised:
+        return [(t, "emphasis") for t in emphasised]
     words = [w for w in WORD_TERM.findall(sentence) if w.lower() in pool_words and w.lower() not in STOP]
     return [(w, "word") for w in sorted(set(words), key=lambda w: -len(w))[:3]]
 
@@ -114,11 +130,14 @@ def _stable(*parts: str) -> int:
 def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
     """The sentence with its one occurrence of `term` (in backticks for code) replaced by the blank."""
     if kind == "word":
-        hits = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", sentence, flags=re.IGNORECASE))
+        # Only in the prose: a word inside a code span ("git clone .../alice/project") is part of the code.
+        prose = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+        # ... and a whole word, not part of a file name ("project.tar.gz").
+        hits = list(re.finditer(rf"(?<![\w.-]){re.escape(term)}(?![\w-]|\.\w)", prose, flags=re.IGNORECASE))
         if len(hits) != 1:
             return None
         return sentence[: hits[0].start()] + BLANK + sentence[hits[0].end() :]
-    marked = f"`{term}`"
+    marked = f"*{term}*" if kind == "emphasis" else f"`{term}`"
     if sentence.count(marked) != 1 or sentence.count(term) != 1:
         return None
     return sentence.replace(marked, BLANK)
@@ -169,32 +188,76 @@ def facts(
     *,
     embedder=None,
     used_answers: set[str] | frozenset = frozenset(),
+    used_sentences: set[str] | frozenset = frozenset(),
     need_distractors: bool = False,
     limit: int | None = None,
     distractor_count: int = 3,
 ) -> list[Fact]:
-    """The passage's askable facts in course order (none from front matter or sentences about the page)."""
+    """The passage's askable facts in course order (none from front matter or sentences about the page, none
+    from a sentence in `used_sentences`: an item already asks about it, and a second would ask the same)."""
     if front_matter(passage.text, passage.section):
         return []
     words = frozenset(t.text for t in pool if t.kind == "word")
-    usable = [s for s in sentences(passage.text) if not page_talk(s)]
-    # A passage that marks its terms as code is asked about those; distinctive words are for prose-only material.
-    has_code = any(code_terms(s) for s in usable)
+    usable = [s for s in fact_sentences(passage.text)
+              if WHOLE_SENTENCE.match(s) and not page_talk(s) and _one_line(s) not in used_sentences]
+    # A passage that marks its terms (code, emphasis) is asked about those; course words are for plain prose.
+    has_code = any(code_terms(s) or emphasis_terms(s) for s in usable)
     out: list[Fact] = []
     for sentence in usable:
         for term, kind in sentence_terms(sentence, words if not has_code else frozenset()):
-            if normalise(term) in used_answers or len(term) < 2:
+            answer = without_prompt(term) if kind == "code" else term  # "$ git commit": the key is "git commit"
+            if normalise(answer) in used_answers or len(answer) < 2:
                 continue
             blanked = _blank(sentence, term, kind)
-            if blanked is None:
-                continue
-            distractors = tuple(_distractors(term, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
+            if blanked is None or _says(blanked.replace(BLANK, " "), answer):
+                continue  # no single blank, or the sentence names the key elsewhere ("with *git commit*: ____")
+            distractors = tuple(_distractors(answer, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
             if need_distractors and not distractors:
                 continue
-            out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=term, blanked=blanked, distractors=distractors))
+            out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=answer, blanked=blanked, distractors=distractors))
             if limit and len(out) >= limit:
                 return out
     return out
+
+
+def _says(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(normalise(term))}(?!\w)", normalise(text)) is not None
+
+
+def without_prompt(code: str) -> str:
+    """A command without the shell prompt a tutorial shows before it ("$ git add .", "alice$ git pull")."""
+    return PROMPT.sub("", code, count=1).strip() or code
+
+
+def fact_sentences(text: str) -> list[str]:
+    """The passage's sentences as a quote shows them (a lead-in keeps its one-line command: "Finally, commit
+    your changes with: `$ git commit`"; tutor/generation/answering.quotable_units), of at most 220 characters
+    and at least 5 words besides code: an item quotes one, so it must read on its own."""
+    return [u for u in quotable_units(text)
+            if len(u) <= 220 and len(CODE_SPAN.sub(" ", u).split()) >= 5 and not u.startswith("Output")]
+
+
+def _one_line(sentence: str) -> str:
+    return re.sub(r"\s+", " ", sentence).strip()
+
+
+def asked_sentence(item: Exercise) -> str | None:
+    """The course sentence an item asks about: of its passage's sentences that hold its answer, the one that
+    shares the most words with its question and explanation (a fill-in-the-blank is that sentence itself)."""
+    from tutor.generation.text import content_tokens
+
+    answer = normalise(item.answer)
+    if not answer:
+        return None
+    said = set(content_tokens(f"{item.question.replace(BLANK, ' ' + item.answer + ' ')} {item.explanation}"))
+    best, best_shared = None, 0
+    for sentence in fact_sentences(item.source_text):
+        if not re.search(rf"(?<!\w){re.escape(answer)}(?!\w)", normalise(sentence)):
+            continue
+        shared = len(said & set(content_tokens(sentence)))
+        if shared > best_shared:
+            best, best_shared = _one_line(sentence), shared
+    return best
 
 
 def extractive_items(
@@ -204,12 +267,14 @@ def extractive_items(
     *,
     embedder=None,
     used_answers: set[str] | frozenset = frozenset(),
+    used_sentences: set[str] | frozenset = frozenset(),
     difficulty: str = "easy",
 ) -> Iterable[Exercise]:
     """Every item of `item_type` this passage yields, in order (the caller takes the first that verifies)."""
     question_prompt = load_prompt("extractive-question")
     explanation_prompt = load_prompt("extractive-explanation")
-    for fact in facts(passage, pool, embedder=embedder, used_answers=used_answers, need_distractors=item_type == "mcq"):
+    for fact in facts(passage, pool, embedder=embedder, used_answers=used_answers, used_sentences=used_sentences,
+                      need_distractors=item_type == "mcq"):
         options: list[str] = []
         if item_type == "mcq":
             options = list(fact.distractors)

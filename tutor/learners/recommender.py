@@ -153,10 +153,12 @@ def explain(kind: Kind, graph: CourseGraph, state: LearnerState, concept: str, o
     if st.seen:
         recent = st.recent or []
         missed = recent.count(False)
+        # `recent` holds clean answers (right, unaided): a right answer after a hint is not one, so it is
+        # not called a miss either (a learner who used hints and answered right was told "you missed 5 of 5").
         if len(recent) == 1:
-            parts.append(f"you {'missed' if missed else 'got right'} your one question on {name} so far")
+            parts.append(f"your one answer on {name} so far {'was wrong or needed help' if missed else 'was right'}")
         elif missed:
-            parts.append(f"you missed {missed} of your last {len(recent)} questions on {name}")
+            parts.append(f"{missed} of your last {len(recent)} answers on {name} were wrong or needed help")
         else:
             parts.append(f"you got your last {len(recent)} questions on {name} right")
         parts.append(f"estimated mastery {round(100 * st.mastery)}%")

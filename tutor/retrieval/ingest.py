@@ -214,11 +214,13 @@ def _windows(pending: list[tuple[str, list[Chunk], dict[str, Chunk]]], size: int
 
 
 def _is_complete(stored: dict[str, Chunk], chunks: list[Chunk]) -> bool:
+    """Whether the stored chunks are exactly these, with the concepts chunking gives them today (a file
+    stored before a change to how concepts are derived is written again, its text and ids unchanged)."""
     if not stored or len(stored) != len(chunks):
         return False
     return set(stored) == {c.id for c in chunks} and all(
         p.file_sha256 == chunks[0].file_sha256 and p.file_chunks == len(chunks) for p in stored.values()
-    )
+    ) and all((stored[c.id].concept, stored[c.id].concept_title) == (c.concept, c.concept_title) for c in chunks)
 
 
 def remove(course: str, store: VectorStore, path: str | None = None) -> tuple[int, list[str]]:

@@ -179,8 +179,33 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
         raise DocumentError(path, "no main text found in the HTML page")
     body = strip_heading_marks(body)
     meta = trafilatura.extract_metadata(html)
-    title = (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
+    title = _manual_page_summary(html) or (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
     return strip_heading_marks(title).strip(), body
+
+
+_NAME_LINE = re.compile(r"^\s*[\w.+:-]+(?:\s*,\s*[\w.+:-]+)*\s+[-\u2013\u2014]+\s+(\S.{2,150})$", re.DOTALL)
+
+
+def _manual_page_summary(html: str) -> str | None:
+    """A manual page's one-line summary from its NAME section ("gittutorial - A tutorial introduction to
+    Git" gives "A tutorial introduction to Git"): the page's own title, which extraction drops with the
+    page header it sits in. None for any other page."""
+    try:
+        import lxml.html
+
+        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    for heading in tree.iter("h1", "h2", "h3"):
+        if heading.text_content().strip() != "NAME":
+            continue
+        following = heading.getnext()
+        line = " ".join(following.text_content().split()) if following is not None else ""
+        found = _NAME_LINE.match(line)
+        if found:
+            summary = found.group(1).strip()
+            return summary[:1].upper() + summary[1:]
+    return None
 
 
 def _pdf_sections(path: Path, data: bytes) -> tuple[str, list[Section], dict]:

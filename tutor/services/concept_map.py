@@ -63,6 +63,23 @@ def _layout(g) -> dict[str, tuple[float, float]]:
     return where
 
 
+LINE_CHARS = 26  # what fits a box's width at 13 px; a longer title wraps to a second line at 12 px
+
+
+def _label(title: str, x: float, y: float) -> str:
+    """The concept's title in its box: one line, or two (cut at a word, the rest shortened with an ellipsis),
+    so titles that share their first words ("A tutorial introduction to Git" and "... Git: part two") differ."""
+    if len(title) <= LINE_CHARS:
+        return f'<text x="{x + 8}" y="{y + 25}" font-size="13" font-family="sans-serif">{escape(title)}</text>'
+    cut = title.rfind(" ", 0, LINE_CHARS + 1)
+    cut = cut if cut > 0 else LINE_CHARS
+    first, rest = title[:cut].strip(), title[cut:].strip()
+    if len(rest) > LINE_CHARS + 2:
+        rest = rest[: LINE_CHARS + 1].rstrip() + "…"
+    return (f'<text x="{x + 8}" y="{y + 17}" font-size="12" font-family="sans-serif">{escape(first)}</text>'
+            f'<text x="{x + 8}" y="{y + 32}" font-size="12" font-family="sans-serif">{escape(rest)}</text>')
+
+
 def svg(ctx: ServiceContext, course: str, mastery: dict[str, float | None] | None = None, who: str = "") -> str:
     """The map as an SVG that fits the page width (it scales down, and the page scrolls down, never sideways);
     with `mastery` (concept -> 0..1, None = never practised) each concept is coloured by it, `who` names whose."""
@@ -90,7 +107,6 @@ def svg(ctx: ServiceContext, course: str, mastery: dict[str, float | None] | Non
     for c in g.order:
         x, y = where[c]
         title = g.node(c).title or c
-        text = title if len(title) <= 26 else title[:25] + "…"
         fill, tip = "#eef4ff", title
         if mastery is not None:
             m = mastery.get(c)
@@ -98,7 +114,7 @@ def svg(ctx: ServiceContext, course: str, mastery: dict[str, float | None] | Non
             tip = f"{title}: " + ("not practised yet" if m is None else f"mastery {m:.0%}")
         parts.append(f'<g class="concept" data-concept="{escape(c)}"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
                      f'fill="{fill}" stroke="#3b6fd8"/>'
-                     f'<text x="{x + 8}" y="{y + 25}" font-size="13" font-family="sans-serif">{escape(text)}</text>'
+                     f'{_label(title, x, y)}'
                      f'<title>{escape(tip)}</title></g>')
     if mastery is not None:
         y = height - LEGEND_H + 8

@@ -11,8 +11,10 @@ Learners go first (ModelGate): before each model call and each item the worker w
 call is running or waiting, so it holds the lock for one call at a time and a learner waits at most for
 the one call the worker already started.
 
-A concept is "exhausted" when every passage of it has been tried once (one item per passage: a second
-item from the same text would mostly repeat the first); re-uploading the course starts afresh.
+A passage gives as many items as it has facts worth asking (a sentence and its key term), of the three
+kinds in turn, and no item asks what another item of the concept asks (the generator is handed the bank's
+items and skips their sentences and keys). A concept is "exhausted" when no passage of it gives anything
+new; re-uploading the course starts afresh.
 """
 
 from __future__ import annotations
@@ -272,43 +274,48 @@ class ExercisePool:
         return self._generator
 
     def _write_one(self, course: str, concept: str) -> bool:
-        """Write one new item for the concept; False when its text has nothing left to write from."""
-        from tutor.generation.exercises import course_passages
+        """Write one new item for the concept; False when its text has nothing left to write from.
 
-        used = {i.payload.get("source_id") for i in self._records(course, concept)}
+        Every passage may give several items (different sentences, different kinds), never one that asks what
+        an item in the bank already asks: the bank's items go to the generator, which skips their facts.
+        Passages with the fewest items go first."""
+        from tutor.generation.exercises import DEFAULT_TYPES, course_passages
+        from tutor.services.question_bank import bank_exercises, write_items
+
+        existing = bank_exercises(self.ctx, course, concept)
         tried = self._tried.setdefault((course, concept), set())
-        fresh = [p for p in course_passages(self.ctx.retriever, course, concept) if p.id not in used and p.id not in tried]
+        per_passage: dict[str, int] = {}
+        for item in existing:
+            per_passage[item.source_id] = per_passage.get(item.source_id, 0) + 1
+        passages = [p for p in course_passages(self.ctx.retriever, course, concept) if p.id not in tried]
+        fresh = sorted(passages, key=lambda p: per_passage.get(p.id, 0))  # stable: course order within a count
         if not fresh:
             with self._cond:
                 self._courses.setdefault(course, CourseStatus()).exhausted.add(concept)
             return False
-        from tutor.services.question_bank import write_items
-
-        before = {i.id for i in self._records(course, concept)}
-        batch = write_items(self.ctx, course, 1, concept, passages=fresh, generator=self._generator_in_background())
-        if not batch.items:
-            tried.update(p.id for p in fresh)  # the generator went through all of them
+        # The kinds take turns over the concept's items, so a short text gives a mix, not three of one kind;
+        # when the next kind has nothing left (a multiple choice needs wrong options), the others are tried.
+        start = len(existing) % len(DEFAULT_TYPES)
+        before = {i.id for i in existing}
+        for turn in range(len(DEFAULT_TYPES)):
+            first = (start + turn) % len(DEFAULT_TYPES)
+            types = [*DEFAULT_TYPES[first:], *DEFAULT_TYPES[:first]]
+            batch = write_items(self.ctx, course, 1, concept, passages=fresh, generator=self._generator_in_background(),
+                                existing=existing, types=types)
+            if batch.items:
+                break
+        else:
+            tried.update(p.id for p in fresh)  # no passage gives anything new, of any kind
             with self._cond:
                 self._courses.setdefault(course, CourseStatus()).exhausted.add(concept)
             return False
-        item = batch.items[0]
-        # The generator goes through `fresh` in order: the passages before the one it wrote from gave nothing.
-        upto = next((i for i, p in enumerate(fresh) if p.id == item.source_id), 0)
-        tried.update(p.id for p in fresh[: upto + 1])
-        new = item.id not in before
+        new = batch.items[0].id not in before
         with self._cond:
             status = self._courses.setdefault(course, CourseStatus())
             if new:
                 status.ready[concept] = status.ready.get(concept, 0) + 1
                 status.written += 1
-        return True
-
-    def _records(self, course: str, concept: str) -> list:
-        from tutor.db import session_scope
-        from tutor.db.items import list_items
-
-        with session_scope(self.ctx.settings) as session:
-            return [i for i in list_items(session, course, concept) if i.status != "rejected"]
+        return new
 
     def _ready(self, course: str) -> dict[str, int]:
         from tutor.db import session_scope

@@ -43,13 +43,15 @@ class Presented:
     shown_at: float = field(default_factory=time.monotonic)
     hints_used: int = 0
     origin: str = ""
+    title: str = ""  # the concept's title, as the map and Progress name it (the id is for machines)
 
     def markdown(self) -> str:
         from tutor.generation.models import ORIGIN_LABELS
 
         why = f"\n\n*Why this one:* {self.why}" if self.why else ""
         label = f"{ORIGIN_LABELS[self.origin]} · " if self.origin in ORIGIN_LABELS else ""
-        return f"**{self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n<small>{label}item {self.item_id}</small>"
+        return (f"**{self.title or self.concept}** · {self.type.replace('_', ' ')}\n\n{self.question}{why}\n\n"
+                f"<small>{label}item {self.item_id}</small>")
 
 
 @dataclass
@@ -103,10 +105,11 @@ def _generate_item(ctx: ServiceContext, course: str, concept: str, avoid: set[st
     """Write and save one exercise for the concept now (a draft), from a passage no item in `avoid` came from;
     its id, or None when the concept's text gives nothing new. Only when the pool has nothing unseen ready."""
     from tutor.generation.exercises import course_passages
-    from tutor.services.question_bank import write_items
+    from tutor.services.question_bank import bank_exercises, write_items
 
     passages = course_passages(ctx.retriever, course, concept)
-    batch = write_items(ctx, course, 1, concept, passages=[p for p in passages if p.id not in avoid] or passages)
+    batch = write_items(ctx, course, 1, concept, passages=[p for p in passages if p.id not in avoid] or passages,
+                        existing=bank_exercises(ctx, course, concept))
     if not batch.items:
         return None
     ctx.pool.note_new_item(course, concept)
@@ -224,9 +227,12 @@ def next_exercise(ctx: ServiceContext, user: User, course: str, concept: str | N
     if concept != options[0][0]:
         ctx.pool.top_up(course, options[0][0], 0)  # the concept the learner should be on has nothing unseen
     item = stored_exercise(record)
+    from tutor.services.progress import concepts as course_concepts
+
+    title = next((t for t, cid in course_concepts(ctx, course) if cid == concept), concept)
     return Presented(presentation_id=uuid.uuid4().hex, learner_id=learner_id, course=course, concept=concept,
                      item_id=record.id, type=item.type, question=item.question, options=list(item.options), why=why,
-                     origin=item.origin)
+                     origin=item.origin, title=title)
 
 
 def attempt_key(presented: Presented) -> str:

@@ -21,22 +21,33 @@ MAX_PER_CONCEPT = 10
 
 
 def write_items(ctx: ServiceContext, course: str, n: int, concept: str | None = None, pool: list | None = None,
-                passages: list | None = None, generator=None):
+                passages: list | None = None, generator=None, existing: list | None = None, types=None):
     """Write up to n verified items from one concept's passages (or across the course, or the `passages`
     given) and save them as drafts; each item comes back with its stored id. The one road for the bank,
-    practice, the exercise pool (with its own `generator`, which gives way to learners) and `tutor quiz`."""
+    practice, the exercise pool (with its own `generator`, which gives way to learners) and `tutor quiz`.
+    `existing` (Exercises already in the bank) are never repeated: a new item asks about another fact."""
     from tutor.db.items import save_item
     from tutor.generation.exercises import course_passages
 
     everything = pool if pool is not None else course_passages(ctx.retriever, course)
     if passages is None:
         passages = course_passages(ctx.retriever, course, concept) if concept else everything
-    batch = (generator or ctx.generator).generate(passages, n=n, pool_passages=everything)
+    options = {"types": types} if types else {}
+    batch = (generator or ctx.generator).generate(passages, n=n, pool_passages=everything, existing=existing or [], **options)
     with session_scope(ctx.settings) as session:
         for item in batch.items:
             item.id = save_item(session, course=course, concept=concept or item.concept, payload=item.model_dump(),
                                 prompt_id=item.prompt_id, prompt_version=str(item.prompt_version), model=item.model)
     return batch
+
+
+def bank_exercises(ctx: ServiceContext, course: str, concept: str) -> list:
+    """The concept's items in the bank (rejected ones aside) as Exercises: what a new item must not repeat."""
+    from tutor.db.items import list_items
+    from tutor.services.practice import stored_exercise
+
+    with session_scope(ctx.settings) as session:
+        return [stored_exercise(r) for r in list_items(session, course, concept) if r.status != "rejected"]
 
 
 def generate(ctx: ServiceContext, user: User, course: str, n: int = 2, concepts: list[str] | None = None) -> dict[str, int]:

@@ -114,4 +114,5 @@ def build(ctx: ServiceContext, user_of: UserOf, *, course: gr.Dropdown) -> gr.Ta
     bank_tab.select(bank_rows, [course, bank_filter], [bank_table])
     bank_tab.select(pool_status, [course], [pool_md])
     pool_btn.click(pool_status, [course], [pool_md])
+    pool_btn.click(bank_rows, [course, bank_filter], [bank_table])  # the items the pool wrote meanwhile, too
     return bank_tab
