@@ -9,7 +9,10 @@ from the same candidates: whole-chunk dense, dense with the best sentence, BM25,
 was (v0: equal-weight fusion of whole-chunk cosine and BM25) and the hybrid now. A passage is a hit
 when it contains one of the question's verbatim key phrases (emphasis and whitespace ignored); for
 PDFs page@1 is the share whose first passage is on the answer's page. `--cv` cross-validates the
-hybrid's weights over the three sets. The stores are kept in .tutor/bench-retrieval between runs.
+hybrid's weights over the three sets. The stores are kept in .tutor/bench-retrieval between runs, in a
+folder named after a hash of the code that decides what is stored (tutor/retrieval, ranking aside):
+ingest skips a file whose text is unchanged, so a store built by older loaders or chunking would
+otherwise be measured as if it were today's.
 Speed: our ingest (parse, chunk, embed, store) in chunks/s beside raw SentenceTransformer.encode of
 the same chunk texts; hybrid query latency beside a bare Chroma query, in stores filled with 10k and
 100k synthetic chunks (encoding 100k real chunks would take 1.5 h here), each in its own process so
@@ -19,6 +22,7 @@ its peak memory is its own.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -35,9 +39,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-BENCH_HOME = ROOT / ".tutor" / "bench-retrieval"
+BENCH_ROOT = ROOT / ".tutor" / "bench-retrieval"
 DEMO = ROOT / "knowledge" / "intro-python"
 DEV_SET = ROOT / "evals" / "datasets" / "retrieval_dev.jsonl"
+
+
+def bench_home() -> Path:
+    """The benchmark's store folder for the code as it is now; folders of other code versions are removed."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "tutor" / "retrieval").glob("*.py")):
+        if path.name != "retriever.py":  # ranking only: what is stored does not depend on it
+            digest.update(path.name.encode() + path.read_bytes())
+    home = BENCH_ROOT / digest.hexdigest()[:12]
+    if BENCH_ROOT.exists():
+        for old in BENCH_ROOT.iterdir():
+            if old != home:
+                shutil.rmtree(old, ignore_errors=True)
+    return home
 
 
 def settings_for(home: Path, **overrides):
@@ -320,7 +338,7 @@ def main() -> None:
     parser.add_argument("--demo-only", action="store_true", help="skip the third-party dev set (no apt needed)")
     args = parser.parse_args()
 
-    q = quality(BENCH_HOME, args.demo_only)
+    q = quality(bench_home(), args.demo_only)
     if args.cv:
         print_quality(q)
         print("\nLeave-one-set-out cross-validation of the hybrid weights (chosen by mean MRR@10 on the other sets)")

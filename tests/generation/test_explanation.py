@@ -91,6 +91,23 @@ def test_unsupported_sentences_are_not_shown(retriever):
     assert "Lovelace" not in result.text and result.supported_share == 0.5
 
 
+def test_code_the_course_never_shows_is_not_a_supported_fact(retriever):
+    # The words match the loop passages; the command is from the model's memory, not the course.
+    fake = FakeChatModel(default="Use break to exit the loop immediately. To exit the loop immediately, you can also use the `loop.halt()` method.")
+    result = Explainer(fake, retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "break" in result.text
+    assert "halt" not in result.text and result.supported_share == 0.5
+
+
+def test_code_the_course_shows_is_supported():
+    from tutor.generation.attribution import supports
+
+    passage = "The break statement exits the loop immediately. To combine branches, run `git merge experimental`."
+    assert supports("The `break` statement exits the loop immediately.", passage)
+    assert supports("Run `git merge experimental` to combine the branches.", passage)
+    assert not supports("Run `git rebase experimental` to combine the branches.", passage)
+
+
 def test_the_models_own_markers_are_replaced_by_the_tutors_attribution(retriever):
     fake = FakeChatModel()
     explainer = Explainer(fake, retriever)

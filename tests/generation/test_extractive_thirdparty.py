@@ -65,3 +65,17 @@ def test_a_command_on_its_own_line_is_asked_with_its_lead_in_and_without_its_pro
     items = {i.answer: i.question for i in extractive_items(passage, "fill_blank", term_pool([passage]))}
     assert items == {"git add file1 file2": "Modify some files, then add their updated contents to the index: ____",
                      "git commit": "Finally, commit your changes with: ____"}, items
+
+
+def test_a_blank_never_sits_beside_its_own_key_or_inside_a_file_name():
+    # Seen on git-doc: "... in the repository with *git commit*: ____" (key git commit) and "Assume you have a
+    # tarball ____.tar.gz with your initial work." (key project).
+    text = ("You can permanently store the contents of the index in the repository with *git commit*:\n\n"
+            "`$ git commit`\nAssume you have a tarball project.tar.gz with your initial work. The *git log* command "
+            "lists the commits of the project, newest first.")
+    passage = Passage(id="n", text=text, course="git", concept="importing", concept_title="Importing a new project",
+                      source="gittutorial.html", section="Importing a new project")
+    other = Passage(id="x", text="Every project keeps its history; the project is yours.", course="git", concept="importing",
+                    source="gittutorial.html", section="Importing a new project")
+    questions = [i.question for i in extractive_items(passage, "fill_blank", term_pool([passage, other]))]
+    assert questions and all("git commit" not in q and "____.tar" not in q for q in questions), questions

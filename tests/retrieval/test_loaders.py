@@ -178,3 +178,22 @@ def test_pdf_sections_follow_nested_outline_headings(tmp_path):
     doc = load_document(path, "manual.pdf", MB)
     assert [(s.heading_path[1:], s.page) for s in doc.sections] == [(["Quoting"], 1), (["Quoting", "Single Quotes"], 1)]
     assert "literal value" in doc.sections[1].text and "literal value" not in doc.sections[0].text
+
+
+def test_program_output_underlined_with_dashes_in_html_is_not_a_heading(tmp_path):
+    # PostgreSQL's tutorial shows psql output in <pre> with markup inside; trafilatura leaves it
+    # unfenced, and the "--------" under "?column?" read as a Markdown heading: the section path
+    # (embedded and shown in every citation) became "2016-01-07 (1 row) mydb=> SELECT 2 + 2; ?column?".
+    html = """<html><head><title>Accessing a Database</title></head><body><div class="sect1">
+    <h2 class="title">1.4. Accessing a Database</h2>
+    <p>You can type SQL commands into the psql program and see their results at once.</p>
+    <pre class="screen"><code class="prompt">mydb=&gt;</code> <strong class="userinput"><code>SELECT 2 + 2;</code></strong>
+ ?column?
+----------
+        4
+(1 row)
+</pre><p>The psql program has a number of internal commands that are not SQL commands.
+    They begin with the backslash character.</p></div></body></html>"""
+    doc = load_document(write(tmp_path, "accessdb.html", html), "accessdb.html", MB)
+    assert [s.heading_path[-1] for s in doc.sections] == ["1.4. Accessing a Database"]
+    assert "internal commands that are not SQL commands" in doc.sections[0].text

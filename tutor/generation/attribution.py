@@ -6,7 +6,11 @@ itself. A sentence is supported by a passage when
   tutor/generation/text.py), or
 - its meaning is close to one of the passage's sentences (MiniLM cosine >= SEMANTIC) and at least
   LEXICAL_WITH_MEANING (30%) of its content words occur in the passage, so a paraphrase counts but a
-  fluent sentence on the same topic with other facts does not.
+  fluent sentence on the same topic with other facts does not;
+and in either case every name the sentence writes as code (`git rebase`, `len()`) occurs in the passage:
+a command or identifier is what the learner will type, so it must come from the course, not from the
+model's memory. (Seen on git's tutorial: "To rebase your branch onto master, use the `git rebase` command"
+passed the word rule through "branch", "master" and "git" on a passage that never mentions rebasing.)
 The evals' grounding metric calls `supports` with the passage text alone (no embeddings), which is the
 lexical half of the same rule; the explainer adds the semantic half when it has the vectors.
 
@@ -50,10 +54,26 @@ def new_words(sentence: str, question: str = "") -> int:
     return len(set(content_tokens(sentence)) - asked)
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z_]{2,}")
+
+
+def code_names(sentence: str) -> set[str]:
+    """The names a sentence writes as code: identifiers, commands and options inside backticks, case-folded."""
+    return {name.casefold() for span in _CODE_SPAN.findall(sentence) for name in _NAME.findall(span)}
+
+
+def code_grounded(sentence: str, passage: str) -> bool:
+    """Whether every name the sentence writes as code occurs in the passage as a whole word."""
+    low = passage.casefold()
+    return all(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low) for name in code_names(sentence))
+
+
 def supports(sentence: str, passage: str, semantic: float | None = None) -> bool:
     """The support rule (see the module docstring); `semantic` is the best cosine to the passage's sentences."""
     lexical = lexical_support(sentence, passage)
-    return lexical >= LEXICAL or (semantic is not None and semantic >= SEMANTIC and lexical >= LEXICAL_WITH_MEANING)
+    worded = lexical >= LEXICAL or (semantic is not None and semantic >= SEMANTIC and lexical >= LEXICAL_WITH_MEANING)
+    return worded and code_grounded(sentence, passage)
 
 
 def attribute(sentences: Sequence[str], passages: Sequence[str], embedder=None, units: Sequence[tuple[int, str]] | None = None,

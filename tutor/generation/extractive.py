@@ -135,7 +135,8 @@ def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
     if kind == "word":
         # Only in the prose: a word inside a code span ("git clone .../alice/project") is part of the code.
         prose = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
-        hits = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", prose, flags=re.IGNORECASE))
+        # ... and a whole word, not part of a file name ("project.tar.gz").
+        hits = list(re.finditer(rf"(?<![\w.-]){re.escape(term)}(?![\w-]|\.\w)", prose, flags=re.IGNORECASE))
         if len(hits) != 1:
             return None
         return sentence[: hits[0].start()] + BLANK + sentence[hits[0].end() :]
@@ -212,8 +213,8 @@ def facts(
             if normalise(answer) in used_answers or len(answer) < 2:
                 continue
             blanked = _blank(sentence, term, kind)
-            if blanked is None:
-                continue
+            if blanked is None or _says(blanked.replace(BLANK, " "), answer):
+                continue  # no single blank, or the sentence names the key elsewhere ("with *git commit*: ____")
             distractors = tuple(_distractors(answer, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
             if need_distractors and not distractors:
                 continue
@@ -221,6 +222,10 @@ def facts(
             if limit and len(out) >= limit:
                 return out
     return out
+
+
+def _says(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(normalise(term))}(?!\w)", normalise(text)) is not None
 
 
 def without_prompt(code: str) -> str:

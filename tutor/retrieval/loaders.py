@@ -51,7 +51,9 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
         front, text = _split_front_matter(path, text) if kind == "markdown" else ({}, text)
         if kind == "html":
             title, text = _html_to_markdown(path, text)
-            sections = markdown_sections(text, title)
+            # trafilatura writes an HTML heading as '#'; a line of dashes under a line is program
+            # output it left unfenced (psql's "?column?" over "--------"), not a heading.
+            sections = markdown_sections(text, title, setext=False)
         elif kind == "markdown":
             title = str(front.get("title") or _first_heading(text) or path.stem)
             sections = markdown_sections(text, title)
@@ -125,8 +127,8 @@ def _first_heading(text: str) -> str | None:
     return None
 
 
-def _heading_lines(text: str) -> list[tuple[int, int, int, str]]:
-    """(first line, line after, level, title) of every real heading.
+def _heading_lines(text: str, setext: bool = True) -> list[tuple[int, int, int, str]]:
+    """(first line, line after, level, title) of every real heading ('#' headings only unless `setext`).
 
     markdown-it knows '#' lines inside code fences are not headings, and setext headings span 2 lines.
     """
@@ -135,16 +137,16 @@ def _heading_lines(text: str) -> list[tuple[int, int, int, str]]:
     tokens = MarkdownIt("commonmark").parse(text)
     found = []
     for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.map:
+        if token.type == "heading_open" and token.map and (setext or token.markup.startswith("#")):
             title = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
             found.append((token.map[0], token.map[1], int(token.tag[1]), title))
     return found
 
 
-def markdown_sections(text: str, title: str) -> list[Section]:
+def markdown_sections(text: str, title: str, setext: bool = True) -> list[Section]:
     """Split Markdown on its headings; each section's path runs from the top heading down."""
     lines = text.splitlines()
-    headings = _heading_lines(text)
+    headings = _heading_lines(text, setext)
     sections: list[Section] = []
     first = headings[0][0] if headings else len(lines)
     preamble = "\n".join(lines[:first]).strip()
