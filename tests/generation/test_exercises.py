@@ -101,6 +101,22 @@ def test_the_model_is_offered_the_sentence_subject_not_adverbs_or_common_words()
     assert "directly" not in offer.terms
 
 
+def test_the_subject_of_the_whole_course_is_never_a_key_for_the_model():
+    # Served by the 1.5B before: "What is the name of a programming language?" -> Python, and
+    # "Lists are one of the most used types in ____" -> Python: in a Python course that tests nothing.
+    from tutor.generation.exercises import model_terms
+
+    texts = ["Python has two number types, integers and floats.", "Lists are one of the most used types in Python.",
+             "Strings in Python hold text.", "A `for` loop in Python repeats its body.", "The `break` statement exits the loop.",
+             "Python reads the file line by line."]
+    # The course's own section titles name it too ("Getting started with Python"), as the demo course's do.
+    prose = [SourcePassage(id=f"p{i}", course="c", concept=f"c{i}", concept_title=f"C{i}", source="x.md",
+                           section="Getting started with Python" if i == 0 else f"C{i}", text=t) for i, t in enumerate(texts)]
+    offered = {t.text.lower() for t in model_terms(term_pool(prose), prose)}
+    assert "python" not in offered
+    assert "break" in offered and "for" in offered
+
+
 def test_same_fact_from_same_passage_is_a_duplicate():
     first = _item()
     second = _item(question="Which statement stops a loop at once?")

@@ -54,6 +54,9 @@ PLAIN_WORDS = frozenset(
     "through across around before after during because although however therefore things".split()
 )
 GENERIC_SHARE = 0.15  # a prose word in more than this share of the course's passages is too common to be a key
+# A term in more than this share of the course's passages is what the whole course is about ("Python" in a
+# Python course): a question whose answer it is tests nothing a learner could not guess, whatever its kind.
+EVERYWHERE_SHARE = 0.5
 MODEL_PASSAGES_PER_SLOT = 1  # the model tries one passage per slot; after that only the fallback runs (each try costs seconds)
 DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medium"}
 
@@ -89,6 +92,9 @@ def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list
     generic = max(3, int(GENERIC_SHARE * len(vocabularies)))
     # The course's own subjects (concept names, section titles) are keys however often they occur.
     subjects = {token for p in passages for token in content_tokens(f"{p.concept} {p.section}".replace("-", " "))}
+    everywhere = max(3, int(EVERYWHERE_SHARE * len(vocabularies)))
+    in_passages = lambda text: sum(text in words_of for words_of in vocabularies)  # noqa: E731
+    pool = [t for t in pool if in_passages(t.text.lower()) <= everywhere]
     kept = [t for t in pool if t.kind != "word"]  # code spans and emphasised terms: the course marked them
     words = {normalise(t.text) for t in pool if t.kind == "word"}
     for term in pool:
@@ -97,7 +103,7 @@ def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list
             if term.kind == "code" and text.isalpha() and len(text) >= 4 and text not in words:
                 kept.append(Term(term.text, term.concept, "word"))
             continue
-        common = sum(text in words_of for words_of in vocabularies) > generic and not set(content_tokens(text)) & subjects
+        common = in_passages(text) > generic and not set(content_tokens(text)) & subjects
         if text.endswith("ly") or text in PLAIN_WORDS or common:
             continue
         kept.append(term)
