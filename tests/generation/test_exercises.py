@@ -144,8 +144,25 @@ def _chosen(fact=1, question="Which statement exits a loop immediately?", answer
     return json.dumps({"fact": fact, "question": question, "answer": answer, "full_sentence": explanation})
 
 
+def _blind_check(messages) -> bool:
+    return messages[0]["content"].startswith("You answer quiz questions")
+
+
+def _model_with_an_agreeing_blind_reader(*drafts: str) -> FakeChatModel:
+    """Serves the drafts in order; the blind second reading names the key of the draft it reads."""
+    queue, last = list(drafts), {}
+
+    def reply(messages):
+        if _blind_check(messages):
+            return json.dumps({"answer": last["answer"]})
+        last.update(json.loads(queue[0]))
+        return queue.pop(0)
+
+    return FakeChatModel(default=reply)
+
+
 def test_model_writes_the_question_then_picks_its_key_among_the_sentence_terms_code_picks_the_options():
-    fake = FakeChatModel([_chosen()])
+    fake = _model_with_an_agreeing_blind_reader(_chosen())
     pool = [PASSAGE, OTHER]
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=pool)
     (item,) = batch.items
@@ -230,15 +247,41 @@ def test_a_question_whose_blind_reading_names_another_term_is_refused():
     assert batch.stats["completions_check"] == 2
 
 
+ONE_TERM_EACH = SourcePassage(
+    id="p4", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops > Leaving early",
+    text="The `break` statement leaves the loop at once. The `continue` statement jumps ahead to the next pass.",
+)
+
+
+def test_a_sentence_with_one_term_is_read_blind_against_the_other_sentences_terms():
+    # With one term the grammar forces the key whatever the question asks (the 1.5B served "What is a popular
+    # first language for Python?" keyed "read"): the blind reading must still be able to say another term.
+    seen = []
+
+    def reply(messages):
+        if messages[0]["content"].startswith("You answer quiz questions"):
+            seen.append(messages[-1]["content"])
+            return json.dumps({"answer": "continue"})
+        return drafts.pop(0)
+
+    drafts = [_chosen(question="Which statement jumps ahead to the next pass of a loop?", answer="break",
+                      explanation="The `break` statement leaves the loop at once.")]
+    fake = FakeChatModel(default=reply)
+    batch = ExerciseGenerator(fake, max_retries=0).generate([ONE_TERM_EACH], n=1, types=["short_answer"], pool_passages=[ONE_TERM_EACH, PASSAGE, OTHER])
+    assert seen and "break" in seen[0] and "continue" in seen[0]
+    assert batch.items[0].origin == "extractive"
+    assert batch.stats["rejections"] == {"a blind reading answers the question with another term": 1}
+
+
 def test_a_refused_draft_is_followed_by_a_fresh_sample_of_the_same_prompt():
-    fake = FakeChatModel([
+    fake = _model_with_an_agreeing_blind_reader(
         _chosen(question="Which statement, break or continue, exits a loop immediately?"),
         _chosen(),
-    ])
+    )
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=[PASSAGE, OTHER])
     assert batch.items[0].attempts == 2 and batch.stats["after_retries"] == 1
     # Not the refused draft and its problems appended (a small model repeats itself): the same prompt, a new seed.
-    first, second = fake.calls
+    first, second = [call for call in fake.calls if not _blind_check(call["messages"])]
     assert second["messages"] == first["messages"]
     assert first["seed"] is None and second["seed"] == 1 and second["temperature"] > first["temperature"]
     assert batch.stats["rejections"] == {"the question gives the answer away": 1}

@@ -286,14 +286,21 @@ class ExerciseGenerator:
 
     def _blind_reading(self, chosen: ChosenItem, item_type: ItemType, offered: list[Offer], stats: dict) -> list[str]:
         """The question read again without its key: the model names the sentence's term that answers it, and
-        it must be the key. Only written questions are read (a fill-in-the-blank is the course's own sentence);
-        a sentence with one term has nothing to confuse it with."""
+        it must be the key. Only written questions are read (a fill-in-the-blank is the course's own sentence).
+        A sentence with one term is read against the terms of the other offered sentences too: with one choice
+        the grammar would force the key whatever the question asks (seen: "What is a popular first language
+        for Python?" keyed "read", the one term left in its sentence)."""
         offer = offered[chosen.fact - 1]
-        if item_type == "fill_blank" or len(offer.terms) < 2:
+        if item_type == "fill_blank":
+            return []
+        terms = list(offer.terms)
+        if len(terms) < 2:
+            terms += [t for other in offered for t in other.terms if normalise(t) not in {normalise(x) for x in terms}]
+        if len(terms) < 2:
             return []
         fact = offer.fact_for(chosen.answer) or offer.facts[0]
-        messages = self.check_prompt.render(sentence=offer.sentence, question=chosen.question, terms=offer.terms)
-        schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": offer.terms}}, "required": ["answer"], "additionalProperties": False}
+        messages = self.check_prompt.render(sentence=offer.sentence, question=chosen.question, terms=terms)
+        schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": terms}}, "required": ["answer"], "additionalProperties": False}
         completion = self.model.complete(messages, max_tokens=40, temperature=0.0, json_schema=schema)
         stats["completions_check"] = stats.get("completions_check", 0) + 1
         try:
