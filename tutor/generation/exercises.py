@@ -322,19 +322,14 @@ class ExerciseGenerator:
             options.insert(_stable(passage.id, fact.answer) % 4, fact.answer)
         elif item_type == "fill_blank":
             question = fact.blanked
-        return Exercise(
+        return Exercise.from_passage(
+            passage,
             type=item_type,
             question=question,
             options=options,
             answer=fact.answer,
             explanation=_explanation(chosen.full_sentence, passage),
             difficulty=DIFFICULTY_BY_TYPE[item_type],
-            course=passage.course,
-            concept=passage.concept,
-            source_id=passage.id,
-            source_text=passage.text,
-            source=passage.source,
-            section=passage.section,
             origin="model",
             attempts=attempts,
             prompt_id=self.prompt.id,

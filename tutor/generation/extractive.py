@@ -287,19 +287,14 @@ def extractive_items(
             item_type=item_type, sentence=fact.blanked, concept_title=passage.concept_title or passage.concept
         )
         explanation = explanation_prompt.render_text(sentence=fact.sentence, source=passage.source, section=passage.section)
-        yield Exercise(
+        yield Exercise.from_passage(
+            passage,
             type=item_type,
             question=question,
             options=options,
             answer=fact.answer,
             explanation=explanation,
             difficulty=difficulty,
-            course=passage.course,
-            concept=passage.concept,
-            source_id=passage.id,
-            source_text=passage.text,
-            source=passage.source,
-            section=passage.section,
             origin="extractive",
             prompt_id=question_prompt.id,
             prompt_version=question_prompt.version,

@@ -133,6 +133,13 @@ class Exercise(BaseModel):
     prompt_version: int
     model: str
 
+    @classmethod
+    def from_passage(cls, passage, **fields) -> "Exercise":
+        """An item asked about `passage` (any object with the retrieval Passage's fields): where it came from is
+        copied from the passage, so the model's items and the extractive ones record their source alike."""
+        return cls(course=passage.course, concept=passage.concept, source_id=passage.id, source_text=passage.text,
+                   source=passage.source, section=passage.section, **fields)
+
     def as_json(self) -> dict:
         return self.model_dump(
             include={"id", "type", "question", "options", "answer", "explanation", "difficulty", "source_id", "source_text", "concept", "origin"}
