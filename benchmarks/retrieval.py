@@ -1,6 +1,7 @@
 """Retrieval benchmark: quality on both dev sets, ingest speed, query latency at 10k and 100k chunks.
 
     python benchmarks/retrieval.py [--json] [--cv] [--quality-only] [--skip-scale] [--demo-only] [--embedding-model M]
+                                   [--rewrite MODEL [--rewrite-prompt 1,2]]
 
 Quality: every question of evals/datasets/retrieval_dev.jsonl (our demo course) and of
 evals/datasets/retrieval_thirdparty.jsonl (the PostgreSQL tutorial as HTML and the Bash Reference
@@ -19,6 +20,12 @@ the same chunk texts; hybrid query latency beside a bare Chroma query, in stores
 its peak memory is its own.
 `--embedding-model` measures another sentence-transformers model folder (TUTOR_EMBEDDING_MODEL) in
 place of the packaged MiniLM for every row: chunks, sentences and questions, ingest and latency.
+`--rewrite MODEL` (a catalogue short name, e.g. qwen2.5-coder-1.5b) adds rows where that chat model
+rewrites each question with prompts/search-rewrite and the hybrid ranking of the rewrite is fused with
+the original's (measured, not in the product: on the dev sets it cost the demo set and the PostgreSQL
+tutorial more than it bought on the Bash manual; docs/measurements.md); it prints the model's seconds per question beside the load
+average. Rewrites are kept in .tutor/bench-rewrites (with the seconds and load they were measured at),
+so a second run measures the ranking without the model.
 """
 
 from __future__ import annotations
@@ -104,7 +111,98 @@ def dev_sets(skip_thirdparty: bool = False) -> list[tuple[str, list[Path], list[
     return sets
 
 
-def collect(home: Path, skip_thirdparty: bool = False) -> dict[str, list[tuple[dict, object]]]:
+# -- query rewriting by the chat model (measured here only) ---------------------------------------
+
+REWRITE_PROMPT = "search-rewrite"
+REWRITE_MAX_TOKENS = 24  # one line of search terms
+RRF_K = 10  # reciprocal-rank constant: small, so the top ranks of either list count most
+
+
+def rewrite_query(model, question: str, version: int) -> str | None:
+    """The model's search line for `question`, or None when the model fails or returns nothing usable."""
+    from tutor.errors import ModelError
+    from tutor.prompts import load_prompt
+
+    messages = load_prompt(REWRITE_PROMPT, version).render(question=question)
+    try:
+        text = model.complete(messages, max_tokens=REWRITE_MAX_TOKENS, temperature=0.0).text
+    except ModelError as exc:
+        print(f"query rewrite failed, searching with the question alone: {exc}", file=sys.stderr)
+        return None
+    line = next((part.strip() for part in text.strip().splitlines() if part.strip()), "")
+    line = line.strip("`\"' ")
+    return line or None
+
+
+def fuse(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion of ranked id lists, best first (ties by id, for a stable order)."""
+    scores: dict[str, float] = {}
+    for ranked, weight in zip(rankings, weights or [1.0] * len(rankings)):
+        for position, doc in enumerate(ranked, 1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + position)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def fuse_scores(original: list[tuple[str, float]], rewritten: list[tuple[str, float]], how: str = "max") -> list[tuple[str, float]]:
+    """Fuse two scored rankings by their min-max normalised scores: the better of the two ("max") or their
+    sum ("sum"); a passage one query did not find counts 0 there. Ties by id."""
+    from tutor.retrieval.retriever import minmax
+
+    a, b = minmax(dict(original)), minmax(dict(rewritten))
+    combine = max if how == "max" else (lambda x, y: x + y)
+    fused = {doc: combine(a.get(doc, 0.0), b.get(doc, 0.0)) for doc in a.keys() | b.keys()}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+class Rewritten:
+    """One question searched twice: as asked and as the model rewrote it (None when it failed)."""
+
+    def __init__(self, original, rewritten, line: str | None):
+        self.original, self.rewritten, self.line = original, rewritten, line  # Candidates, Candidates | None
+
+    @property
+    def passages(self) -> dict:
+        return {**(self.rewritten.passages if self.rewritten else {}), **self.original.passages}
+
+
+class Rewriter:
+    """The model's rewrite of each question for one prompt version, cached on disk with its cost."""
+
+    def __init__(self, model_name: str, version: int, home: Path, threads: int | None = None):
+        self.model_name, self.version, self.threads = model_name, version, threads
+        self.path = ROOT / ".tutor" / "bench-rewrites" / f"{model_name}-v{version}.json"
+        self.cache = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.home = home
+        self._model = None
+
+    def model(self):
+        if self._model is None:
+            import tutor.llm.local
+            from tutor.llm.registry import build
+
+            if self.threads:  # llama.cpp's threads spin-wait: on a loaded 2-core machine one thread can be faster
+                tutor.llm.local.N_THREADS = self.threads
+            self._model = build(settings_for(self.home, llm="local", llm_local_model=self.model_name))
+        return self._model
+
+    def __call__(self, question: str) -> str | None:
+        if question not in self.cache:
+            start = time.perf_counter()
+            line = rewrite_query(self.model(), question, self.version)
+            self.cache[question] = {"line": line, "seconds": time.perf_counter() - start, "load": os.getloadavg()[0],
+                                    "threads": self.threads or 0}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.cache, indent=1))
+        return self.cache[question]["line"]
+
+    def cost(self, questions: list[str]) -> dict:
+        rows = [self.cache[q] for q in questions if q in self.cache]
+        seconds = [r["seconds"] for r in rows]
+        return {"median_s": statistics.median(seconds), "mean_s": statistics.fmean(seconds), "max_s": max(seconds),
+                "load_min": min(r["load"] for r in rows), "load_max": max(r["load"] for r in rows), "questions": len(rows)}
+
+
+def collect(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None) -> dict[str, list[tuple[dict, object]]]:
     """course -> [(question, Candidates)]: every question searched once, all signals kept.
 
     The store lives in `home` and is reused across runs (ingest skips unchanged files): embedding the
@@ -121,12 +219,41 @@ def collect(home: Path, skip_thirdparty: bool = False) -> dict[str, list[tuple[d
         ingest(paths, course, retriever.store, retriever.embedder, settings)
         out[course] = [(case, retriever.candidates(case["question"], course, n=40)) for case in cases]
         out[course + ":chunks"] = retriever.store.raw_collection(course).count()
+        for rewriter in rewriters or []:
+            rows = []
+            for case, found in out[course]:
+                line = rewriter(case["question"])
+                rows.append((case, Rewritten(found, retriever.candidates(line, course, n=40) if line else None, line)))
+            out[f"{course}:rewrite:{rewriter.version}"] = rows
     return out
 
 
 def ranked_ids(found, mode: str, weights: dict) -> list[str]:
     from tutor.retrieval.retriever import Ranking, rank, relative_score_fusion
 
+    if mode.startswith("rewrite"):  # found is a Rewritten: the hybrid ranking of each query, then fused
+        original = rank(found.original, "hybrid", Ranking(**weights))
+        if found.rewritten is None:
+            return [i for i, _ in original]
+        rewritten = rank(found.rewritten, "hybrid", Ranking(**weights))
+        if mode == "rewrite-only":
+            return [i for i, _ in rewritten]
+        if mode == "rewrite-rrf":
+            return [i for i, _ in fuse([[i for i, _ in original], [i for i, _ in rewritten]])]
+        if mode == "rewrite-rrf2":
+            return [i for i, _ in fuse([[i for i, _ in original], [i for i, _ in rewritten]], weights=[1.0, 2.0])]
+        if mode == "rewrite-cosine":  # each passage by the better of its blended cosines with the two queries
+            w = Ranking(**weights).sentence_weight
+
+            def cosines(c):
+                return {i: (1 - w) * c.dense[i] + w * c.sentence.get(i, c.dense[i]) for i in c.dense}
+
+            a, b = cosines(found.original), cosines(found.rewritten)
+            best = {i: max(a.get(i, -1.0), b.get(i, -1.0)) for i in a.keys() | b.keys()}
+            return sorted(best, key=lambda i: (-best[i], i))
+        if mode == "rewrite-sum":
+            return [i for i, _ in fuse_scores(original, rewritten, how="sum")]
+        return [i for i, _ in fuse_scores(original, rewritten, how="max")]
     if mode == "v0":  # equal-weight relative score fusion of whole-chunk cosine and BM25
         dense = [(i, found.dense[i]) for i in found.dense_order]
         return [i for i, _ in relative_score_fusion(dense, list(found.lexical.items()), 0.5)]
@@ -155,23 +282,36 @@ def scores(results: list[tuple[dict, object]], mode: str, weights: dict) -> dict
     }
 
 
-def quality(home: Path, skip_thirdparty: bool = False) -> dict:
+def quality(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None) -> dict:
     """{set: {variant: scores}} for the demo set, each third-party material and the third-party set as a whole."""
-    collected = collect(home, skip_thirdparty)
-    courses = [c for c in collected if not c.endswith(":chunks")]
+    collected = collect(home, skip_thirdparty, rewriters)
+    courses = [c for c in collected if ":" not in c]
     table: dict = {"chunks": {c: collected[c + ":chunks"] for c in courses}}
+    extra = [(f"rewrite v{r.version} alone", "rewrite-only", r.version) for r in rewriters or []]
+    extra += [(f"hybrid + rewrite v{r.version}" + tag, mode, r.version) for r in rewriters or []
+              for tag, mode in ((" rrf", "rewrite-rrf"), (" rrf 1:2", "rewrite-rrf2"), (" sum", "rewrite-sum"), (" max", "rewrite-max"),
+                                (" cos", "rewrite-cosine"))]
+
+    def rows(results_of) -> dict:
+        row = {label: scores(results_of(None), mode, w) for label, mode, w in VARIANTS}
+        row.update({label: scores(results_of(v), mode, {}) for label, mode, v in extra})
+        return row
+
     for course in courses:
-        table[course] = {label: scores(collected[course], mode, w) for label, mode, w in VARIANTS}
-    third = [r for c in courses if c != "dev" for r in collected[c]]
+        table[course] = rows(lambda v, c=course: collected[c if v is None else f"{c}:rewrite:{v}"])
+    third = [c for c in courses if c != "dev"]
     if third:
-        table["third-party"] = {label: scores(third, mode, w) for label, mode, w in VARIANTS}
+        table["third-party"] = rows(lambda v: [r for c in third for r in collected[c if v is None else f"{c}:rewrite:{v}"]])
+    if rewriters:
+        questions = [case["question"] for c in courses for case, _ in collected[c]]
+        table["_rewrite_cost"] = {r.version: r.cost(questions) for r in rewriters}
     table["_collected"] = collected
     return table
 
 
 def cross_validate(collected: dict) -> list[dict]:
     """Leave one set out: the weights with the best mean MRR@10 on the others, scored on the one left out."""
-    courses = [c for c in collected if not c.endswith(":chunks")]
+    courses = [c for c in collected if ":" not in c]
     grid = [{"sentence_weight": s, "lexical_weight": l} for s in CV_SENTENCE for l in CV_LEXICAL]
     mrr = {(g["sentence_weight"], g["lexical_weight"], c): scores(collected[c], "hybrid", g)["mrr10"] for g in grid for c in courses}
     folds = []
@@ -317,7 +457,7 @@ def scale(size: int) -> dict:
 
 
 def print_quality(q: dict) -> None:
-    sets = [c for c in q if c not in ("chunks", "_collected")]
+    sets = [c for c in q if c != "chunks" and not c.startswith("_")]
     for name in sets:
         rows = q[name]
         count = next(iter(rows.values()))["questions"]
@@ -325,9 +465,9 @@ def print_quality(q: dict) -> None:
         title = {"dev": "demo course (ours)", "third-party": "third-party, all"}.get(name, f"third-party: {name}")
         print(f"\n{title}: {count} questions, {where}")
         pdf = any(r["page1"] is not None for r in rows.values())
-        print(f"{'ranking':<24} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}" + (f" {'page@1':>7}" if pdf else ""))
+        print(f"{'ranking':<27} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}" + (f" {'page@1':>7}" if pdf else ""))
         for label, r in rows.items():
-            line = f"{label:<24} {r['hit1']:>6.3f} {r['hit5']:>6.3f} {r['mrr10']:>7.3f}"
+            line = f"{label:<27} {r['hit1']:>6.3f} {r['hit5']:>6.3f} {r['mrr10']:>7.3f}"
             print(line + (f" {r['page1']:>7.3f}" if pdf and r["page1"] is not None else ""))
 
 
@@ -339,11 +479,16 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k latency runs")
     parser.add_argument("--demo-only", action="store_true", help="skip the third-party dev set (no apt needed)")
     parser.add_argument("--embedding-model", help="a sentence-transformers model folder to measure instead of the packaged MiniLM")
+    parser.add_argument("--rewrite", metavar="MODEL", help="add rows where this catalogue chat model rewrites each question (e.g. qwen2.5-coder-1.5b)")
+    parser.add_argument("--rewrite-prompt", default="2", help="comma-separated versions of prompts/search-rewrite to try (default 2)")
+    parser.add_argument("--rewrite-threads", type=int, help="llama.cpp threads for the rewrites (default: the app's)")
     args = parser.parse_args()
     if args.embedding_model:  # every Settings of this process and of the spawned latency workers reads it
         os.environ["TUTOR_EMBEDDING_MODEL"] = str(Path(args.embedding_model).resolve())
 
-    q = quality(bench_home(), args.demo_only)
+    home = bench_home()
+    rewriters = [Rewriter(args.rewrite, int(v), home, args.rewrite_threads) for v in args.rewrite_prompt.split(",")] if args.rewrite else []
+    q = quality(home, args.demo_only, rewriters)
     if args.cv:
         print_quality(q)
         print("\nLeave-one-set-out cross-validation of the hybrid weights (chosen by mean MRR@10 on the other sets)")
@@ -359,14 +504,21 @@ def main() -> None:
     speed = None if args.quality_only else ingest_speed()
     scales = {} if args.skip_scale or args.quality_only else {size: scale(size) for size in (10_000, 100_000)}
     figures: dict = {"peak_rss_mb": max([peak_rss_mb()] + [s["peak_rss_mb"] for s in scales.values()])}
-    for name in [c for c in q if c not in ("chunks", "_collected")]:
+    for name in [c for c in q if c != "chunks" and not c.startswith("_")]:
         tag = {"dev": "demo", "third-party": "thirdparty"}.get(name, name.replace("-", "_"))
         for label, key in (("dense (whole chunk)", "dense"), ("bm25", "bm25"), ("hybrid v0 (RSF 0.5)", "hybrid_v0"), ("hybrid", "hybrid")):
             r = q[name][label]
             for metric in ("hit1", "hit5", "mrr10", "page1"):
                 if r[metric] is not None:
                     figures[f"{tag}_{key}_{metric}"] = r[metric]
+        for label, r in q[name].items():
+            if label.startswith("hybrid + rewrite v"):  # hybrid_rewrite_v2_rrf_hit1 ...
+                for metric in ("hit1", "hit5", "mrr10", "page1"):
+                    if r[metric] is not None:
+                        figures[f"{tag}_hybrid_rewrite_v{label.rsplit('v', 1)[1].replace(' ', '_')}_{metric}"] = r[metric]
         figures[f"{tag}_questions"] = q[name]["hybrid"]["questions"]
+    for version, cost in q.get("_rewrite_cost", {}).items():
+        figures[f"rewrite_v{version}_median_s"] = cost["median_s"]
     if speed:
         figures.update(
             ingest_ratio=speed["ingest_ratio"], ingest_chunks_per_s=speed["ours_chunks_per_s"], raw_encode_chunks_per_s=speed["raw_chunks_per_s"]
@@ -384,6 +536,9 @@ def main() -> None:
 
     print("Retrieval quality: a hit is a passage holding one of the question's key phrases; page@1 = first passage on the answer's page")
     print_quality(q)
+    for version, cost in q.get("_rewrite_cost", {}).items():
+        print(f"\nrewrite v{version} by {args.rewrite}: {cost['median_s']:.2f} s median, {cost['mean_s']:.2f} s mean, {cost['max_s']:.2f} s max "
+              f"per question ({cost['questions']} questions; load average {cost['load_min']:.1f}-{cost['load_max']:.1f} when measured)")
     if speed:
         print(f"\nIngest (parse, chunk, embed chunks and their sentences, store): {speed['chunks']} chunks")
         print(f"{'':<22} {'chunks/s':>9} {'ratio':>7}")

@@ -48,3 +48,27 @@ def test_a_store_built_by_another_encoder_is_never_measured_as_the_default_ones(
     default = bench.bench_home()
     monkeypatch.setenv("TUTOR_EMBEDDING_MODEL", str(tmp_path / "all-mpnet-base-v2"))
     assert bench.bench_home() != default
+
+
+def test_the_benchmarks_query_rewrite_keeps_the_models_first_line_and_survives_a_dead_model(capsys):
+    from tutor.errors import LLMUnavailableError
+    from tutor.llm.fake import FakeChatModel
+
+    bench = load_benchmark()
+    model = FakeChatModel(default="`set -e`\nThis makes the script exit on the first error.")
+    assert bench.rewrite_query(model, "stop my script at the first failing command", 2) == "set -e"
+    (call,) = model.calls
+    assert call["temperature"] == 0.0 and call["max_tokens"] <= 32
+    assert "stop my script at the first failing command" in call["messages"][-1]["content"]
+
+    def unavailable(messages):
+        raise LLMUnavailableError("the endpoint is down")
+
+    assert bench.rewrite_query(FakeChatModel(default=unavailable), "anything", 2) is None
+    assert "the endpoint is down" in capsys.readouterr().err
+
+
+def test_the_benchmarks_rewrite_fusion_keeps_what_only_one_query_found():
+    bench = load_benchmark()
+    fused = [doc for doc, _ in bench.fuse([["a", "b", "c"], ["d", "a"]])]
+    assert fused[0] == "a" and set(fused) == {"a", "b", "c", "d"}
