@@ -82,6 +82,8 @@ def test_real_model_grades_free_text(local_model, embedder):
     right = grader.grade(item, "break")
     assert right.verdict == "correct"
     assert wrong.verdict in ("incorrect", "partly") and "break" not in wrong.hint.lower()
+    # The model decided the wrong answer (its rubric parsed): the similarity fallback alone would pass the lines above.
+    assert wrong.grader == "rubric" and wrong.model == local_model.name
 
 
 def test_an_answer_stuffed_with_candidate_words_is_judged_on_meaning_not_word_presence(embedder):
