@@ -57,6 +57,7 @@ def main() -> None:
         if number is None or offered[number - 1].fact_for(case["key"]) is None:
             rows.append((case, {v: "not offered" for v in versions}))
             continue
+        print(f"{case['id']}: terms offered {offered[number - 1].terms}", file=sys.stderr)
         chosen = ChosenItem(fact=number, question=case["question"], answer=case["key"], full_sentence=offered[number - 1].sentence)
         verdicts = {}
         for version in versions:
