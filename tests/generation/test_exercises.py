@@ -492,3 +492,15 @@ def test_a_question_that_shares_only_the_course_subject_and_one_word_with_its_se
     from tutor.generation.models import ChosenItem
 
     assert _off_fact(ChosenItem(**good), "short_answer", offered, subject) == []
+
+
+def test_a_blank_that_hides_an_adjective_before_its_noun_is_refused_and_one_said_of_something_is_kept():
+    # Seen in the exercise eval: "A ____ pattern is the accumulator: ..." keyed "common".
+    text = "A common pattern is the accumulator: start with an empty value and add to it in a loop. Strings are immutable: once created, a string cannot be changed."
+    common = _item(type="fill_blank", options=[], source_text=text, answer="common",
+                   question=f"A {BLANK} pattern is the accumulator: start with an empty value and add to it in a loop.",
+                   explanation="A common pattern is the accumulator.")
+    assert any("describes the word after it" in p for p in verify(common)), verify(common)
+    immutable = _item(type="fill_blank", options=[], source_text=text, answer="immutable",
+                      question=f"Strings are {BLANK}: once created, a string cannot be changed.", explanation="Strings are immutable.")
+    assert not [p for p in verify(immutable) if "describes" in p], verify(immutable)

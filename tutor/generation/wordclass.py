@@ -56,7 +56,8 @@ def _tokens(sentence: str) -> list[str]:
 
 
 def class_in_sentence(term: str, sentence: str, kind: str = "word") -> str:
-    """The class of `term` where it stands in `sentence`: code, number, name, noun, verb, adjective or adverb."""
+    """The class of `term` where it stands in `sentence`: code, number, name, noun, verb, adjective (said of
+    something: "strings are immutable"), modifier (an adjective before its noun: "a common pattern") or adverb."""
     text = term.strip()
     if kind == "code" or re.search(r"[`()_=./<>\[\]{}$]", text):
         return "code"
@@ -82,18 +83,21 @@ def class_in_sentence(term: str, sentence: str, kind: str = "word") -> str:
     before = lowered[position - 1] if position > 0 else ""
     before2 = lowered[position - 2] if position > 1 else ""
     after = lowered[position + 1] if 0 <= position < len(lowered) - 1 else "."
+    describes_next = after not in FUNCTION_WORDS and after.isalpha() and "NOUN" in lexicon_classes(after)
     if "NOUN" not in classes:
         if "VERB" in classes:
             return "verb"
-        return "adjective" if "ADJ" in classes else "adverb"
+        if "ADJ" in classes:
+            return "modifier" if describes_next else "adjective"
+        return "adverb"
     if "VERB" in classes and head.lower() == head and before in BEFORE_VERB - {"to"}:
         return "verb"
     if "VERB" in classes and before == "to" and (before2 in BEFORE_INFINITIVE or _adjective_only(before2)) and after in ".,;:!?":
         return "verb"
     if "VERB" in classes and before == "to" and after in DETERMINERS:
         return "verb"  # "to read the file"
-    if "ADJ" in classes and after not in FUNCTION_WORDS and after.isalpha() and "NOUN" in lexicon_classes(after):
-        return "adjective"  # "a common pattern", "a popular first language": it describes the noun after it
+    if "ADJ" in classes and describes_next:
+        return "modifier"  # "a common pattern", "a popular first language": it describes the noun after it
     return "noun"
 
 
@@ -126,6 +130,13 @@ def answers_what_or_which(question: str, answer_class: str) -> bool:
     if ASKS_FOR_ACTION.search(question.strip()):
         return True
     return answer_class in THING_CLASSES
+
+
+def blank_worth_filling(answer_class: str) -> bool:
+    """Whether a fill-in-the-blank may hide a word of this class. An adjective before its noun ("A ____ pattern
+    is the accumulator", keyed "common") can be guessed from a dozen words and teaches nothing; an adjective said
+    of something ("Strings are ____", immutable) is a fact of the course."""
+    return answer_class not in ("modifier", "adverb")
 
 
 CODE_SPAN = re.compile(r"`[^`]*`")
