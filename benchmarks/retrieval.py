@@ -1,6 +1,6 @@
 """Retrieval benchmark: quality on both dev sets, ingest speed, query latency at 10k and 100k chunks.
 
-    python benchmarks/retrieval.py [--json] [--cv] [--quality-only] [--skip-scale] [--demo-only]
+    python benchmarks/retrieval.py [--json] [--cv] [--quality-only] [--skip-scale] [--demo-only] [--embedding-model M]
 
 Quality: every question of evals/datasets/retrieval_dev.jsonl (our demo course) and of
 evals/datasets/retrieval_thirdparty.jsonl (the PostgreSQL tutorial as HTML and the Bash Reference
@@ -17,6 +17,8 @@ Speed: our ingest (parse, chunk, embed, store) in chunks/s beside raw SentenceTr
 the same chunk texts; hybrid query latency beside a bare Chroma query, in stores filled with 10k and
 100k synthetic chunks (encoding 100k real chunks would take 1.5 h here), each in its own process so
 its peak memory is its own.
+`--embedding-model` measures another sentence-transformers model folder (TUTOR_EMBEDDING_MODEL) in
+place of the packaged MiniLM for every row: chunks, sentences and questions, ingest and latency.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ DEV_SET = ROOT / "evals" / "datasets" / "retrieval_dev.jsonl"
 
 def bench_home() -> Path:
     """The benchmark's store folder for the code as it is now; folders of other code versions are removed."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(os.environ.get("TUTOR_EMBEDDING_MODEL", "").encode())
     for path in sorted((ROOT / "tutor" / "retrieval").glob("*.py")):
         if path.name != "retriever.py":  # ranking only: what is stored does not depend on it
             digest.update(path.name.encode() + path.read_bytes())
@@ -336,7 +338,10 @@ def main() -> None:
     parser.add_argument("--quality-only", action="store_true", help="skip the ingest and latency measurements")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 10k/100k latency runs")
     parser.add_argument("--demo-only", action="store_true", help="skip the third-party dev set (no apt needed)")
+    parser.add_argument("--embedding-model", help="a sentence-transformers model folder to measure instead of the packaged MiniLM")
     args = parser.parse_args()
+    if args.embedding_model:  # every Settings of this process and of the spawned latency workers reads it
+        os.environ["TUTOR_EMBEDDING_MODEL"] = str(Path(args.embedding_model).resolve())
 
     q = quality(bench_home(), args.demo_only)
     if args.cv:

@@ -34,3 +34,17 @@ def test_the_benchmark_store_follows_the_code_that_fills_it(tmp_path, monkeypatc
     (code / "chunking.py").write_text("BUDGET = 128\n")  # what is stored changes: a new store, the old one goes
     second = bench.bench_home()
     assert second != first and not first.exists()
+
+
+def test_a_store_built_by_another_encoder_is_never_measured_as_the_default_ones(tmp_path, monkeypatch):
+    # `--embedding-model` measures another encoder: its vectors would not fit the default model's
+    # collections (and the other way round), so each encoder gets a store of its own.
+    bench = load_benchmark()
+    (tmp_path / "tutor" / "retrieval").mkdir(parents=True)
+    (tmp_path / "tutor" / "retrieval" / "chunking.py").write_text("BUDGET = 256\n")
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    monkeypatch.setattr(bench, "BENCH_ROOT", tmp_path / ".tutor" / "bench-retrieval")
+    monkeypatch.delenv("TUTOR_EMBEDDING_MODEL", raising=False)
+    default = bench.bench_home()
+    monkeypatch.setenv("TUTOR_EMBEDDING_MODEL", str(tmp_path / "all-mpnet-base-v2"))
+    assert bench.bench_home() != default

@@ -18,7 +18,7 @@ markers are dropped and the tutor's attribution decides.
 from __future__ import annotations
 
 import re
-from typing import Generator, Iterator, Sequence
+from typing import Callable, Generator, Iterator, Sequence
 
 import numpy as np
 
@@ -169,37 +169,25 @@ class Explainer:
             yield result.text
             return result
         units = self._units(question, passages, q)
-        buffer, attributions, shown, held = "", [], 0, []
+        gate = _SentenceGate(lambda text: self.attribute(text, question, passages, units))
+        buffer = ""
         try:
             for piece in self.model.stream(self.messages(question, passages, learner, units), max_tokens=MAX_TOKENS, temperature=0.2):
                 buffer += piece
                 complete, buffer = split_complete(buffer)
-                if not complete:
-                    continue
-                new = self.attribute(" ".join(complete), question, passages, units)
-                attributions += new
-                held += [a for a in new if a.supported]
-                if enough_support(attributions):
-                    for a in held:
-                        yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
-                        shown += 1
-                    held = []
+                if complete:
+                    yield from gate.feed(" ".join(complete))
         except ModelError as exc:
             # The model server is down, slow past its timeout, or talking nonsense: say so in one line,
             # then answer from the course anyway (the extractive answer needs no model).
             fallback = self._extractive(question, passages, units, q)
             result = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
-            yield ("\n\n" if shown else "") + result.text
+            yield ("\n\n" if gate.shown else "") + result.text
             return result
         if buffer.strip():
-            new = self.attribute(buffer, question, passages, units)
-            attributions += new
-            held += [a for a in new if a.supported]
-        if enough_support(attributions):
-            for a in held:
-                yield ("" if shown == 0 else " ") + with_citation(a.sentence, a.n)
-                shown += 1
-            return self._from_model(question, attributions, passages)
+            yield from gate.feed(buffer)
+        if gate.passed:
+            return self._from_model(question, gate.attributions, passages)
         result = self._extractive(question, passages, units, q)
         yield result.text
         return result
@@ -261,6 +249,34 @@ class ExplanationStream:
 
     def __iter__(self) -> Iterator[str]:
         self.result = yield from self._pieces
+
+
+class _SentenceGate:
+    """Checks a streamed answer sentence by sentence and releases the supported ones in order, but only once
+    they carry enough support together (before that point the answer may still fall back, and a learner must
+    never read text that is replaced afterwards)."""
+
+    def __init__(self, attribute: Callable[[str], list[Attribution]]):
+        self._attribute = attribute
+        self.attributions: list[Attribution] = []
+        self._held: list[Attribution] = []
+        self.shown = 0
+
+    @property
+    def passed(self) -> bool:
+        return enough_support(self.attributions)
+
+    def feed(self, text: str) -> list[str]:
+        """The pieces to show now for this newly completed text (none while support is still short)."""
+        new = self._attribute(text)
+        self.attributions += new
+        self._held += [a for a in new if a.supported]
+        if not self.passed:
+            return []
+        pieces = [("" if self.shown + i == 0 else " ") + with_citation(a.sentence, a.n) for i, a in enumerate(self._held)]
+        self.shown += len(pieces)
+        self._held = []
+        return pieces
 
 
 class _Units:
