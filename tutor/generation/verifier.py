@@ -114,7 +114,7 @@ def _answer_kind_problems(item: Exercise) -> list[str]:
     A blank that hides an adjective before its noun ("A ____ pattern is the accumulator": common) asks nothing."""
     sentence = asked_sentence(item) or item.source_text
     answer_class = class_in_sentence(item.answer, sentence, term_kind(item.answer, sentence))
-    if item.type == "fill_blank":
+    if item.type == "fill_blank" or BLANK in item.question:  # "Which term completes ... ____ ...?" asks for the blank's word
         if not blank_worth_filling(answer_class):
             return [f"the blank hides a {answer_class} that only describes the word after it, not a fact of the course"]
         return []
