@@ -31,8 +31,9 @@ def test_choice_index(answer, index):
 @pytest.mark.parametrize("band, rubric, verdict", [
     ("incorrect", "correct", "partly"), ("partly", "correct", "correct"), ("correct", "incorrect", "partly"),
     ("partly", None, "partly"), ("incorrect", "incorrect", "incorrect"),
+    ("incorrect", "partly", "incorrect"), ("correct", "partly", "partly"),
 ])
-def test_rubric_moves_the_band_one_step_at_most(band, rubric, verdict):
+def test_rubric_moves_the_band_one_step_at_most_and_its_hedge_raises_nothing(band, rubric, verdict):
     assert combine(band, rubric) == verdict
 
 
@@ -98,3 +99,15 @@ def test_an_answer_stuffed_with_candidate_words_is_judged_on_meaning_not_word_pr
     fake = FakeChatModel()
     concise = Grader(fake, embedder=embedder).grade(item, "you use the break statement there")
     assert (concise.verdict, concise.grader) == ("correct", "exact") and fake.calls == []
+
+
+def test_a_wrong_answer_the_model_calls_partly_right_stays_wrong(embedder):
+    # "break" for "continue": the small model hedged "partly" while naming the confusion itself.
+    item = _item(type="short_answer", options=[], question="Which statement skips the rest of the current pass of a loop?", answer="continue")
+    hedge = FakeChatModel([json.dumps({"verdict": "partly", "misconception": "Confuses break with continue.", "hint": "Which one goes on?"})])
+    feedback = Grader(hedge, embedder=embedder).grade(item, "break")
+    assert hedge.calls and feedback.grader == "rubric"
+    assert (feedback.verdict, feedback.score) == ("incorrect", 0.0)
+    # The same model saying "correct" to an answer in other words may still lift it one step.
+    lift = FakeChatModel([json.dumps({"verdict": "correct", "misconception": "", "hint": "Good."})])
+    assert Grader(lift, embedder=embedder).grade(item, "it skips ahead to the next pass").verdict in ("partly", "correct")
