@@ -226,6 +226,12 @@ def table(results: dict) -> str:
             if "drafts" in figures:
                 out.append(f"{name} on {course}: {figures['drafts']} drafts, {figures.get('blind_readings', 0)} blind readings; "
                            f"refused: {figures.get('rejections') or 'none'}; fallback candidates refused: {figures.get('fallback_rejections') or 'none'}")
+    out.append("\nItems served (read them: a share of model-written items says nothing of whether a teacher would keep them):")
+    for name, row in results["models"].items():
+        for course, figures in [(COURSE, row), *row.get("third_party", {}).items()]:
+            for number, item in enumerate(figures.get("items_served", []), start=1):
+                options = f" options: {' | '.join(item['options'])}" if item["options"] else ""
+                out.append(f"{name} {course} {number:2d} [{item['origin']}, {item['type']}] {item['question']} -> {item['answer']}{options}")
     return "\n".join(out)
 
 

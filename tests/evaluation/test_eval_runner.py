@@ -32,13 +32,13 @@ def test_rerun_is_served_from_the_cache(feedback_suite, stub_retriever):
 
 def test_repeat_asks_again_and_reports_spread(feedback_suite, stub_retriever):
     suite = load_suite(feedback_suite)
-    model = FakeChatModel([rubric_reply("partly"), rubric_reply("incorrect"), rubric_reply("correct"), rubric_reply("correct")])
+    model = FakeChatModel([rubric_reply("correct"), rubric_reply("incorrect"), rubric_reply("incorrect"), rubric_reply("incorrect")])
     run = run_suite(suite, get_settings(), chat_model=model, retriever=stub_retriever, repeat=2)
     assert len(model.calls) == 4
     assert len(run.cases) == 4 and {c["repeat"] for c in run.cases} == {0, 1}
     # No embedder: the similarity band says "incorrect" and the rubric moves it one step at most.
-    # Repeat 0 (partly, incorrect) gets both labels right: 1.0; repeat 1 (correct, correct) gives
-    # partly twice, right only for the first case: 0.5. Mean 0.75, spread 0.5.
+    # Repeat 0 (correct, incorrect) gives partly and incorrect, both labels right: 1.0; repeat 1
+    # (incorrect, incorrect) is right only for the second case: 0.5. Mean 0.75, spread 0.5.
     accuracy = run.summary["metrics"]["verdict_accuracy"]
     assert accuracy["value"] == pytest.approx(0.75) and accuracy["spread"] == pytest.approx(0.5)
 

@@ -145,7 +145,7 @@ def _chosen(fact=1, question="Which statement exits a loop immediately?", answer
 
 
 def _blind_check(messages) -> bool:
-    return messages[0]["content"].startswith("You answer quiz questions")
+    return messages[0]["content"].startswith("You are a careful learner taking a quiz")
 
 
 def _model_with_an_agreeing_blind_reader(*drafts: str) -> FakeChatModel:
@@ -230,8 +230,11 @@ def test_a_question_whose_blind_reading_names_another_term_is_refused():
     # Seen on the PostgreSQL tutorial: "Which tool allows you to interactively enter, edit, and execute SQL
     # commands?" with the key "Running" (psql was meant). A second reading without the key must find the key.
     def reply(messages):
-        if messages[0]["content"].startswith("You answer quiz questions"):
-            assert "Terms: break, continue" in messages[-1]["content"] and "key" not in messages[-1]["content"].lower()
+        if _blind_check(messages):
+            # The reader sees the passage, the question and shuffled options (the key among them), never which is the key.
+            shown = messages[-1]["content"]
+            assert TWO_TERMS.text in shown and "key" not in shown.lower()
+            assert {"break", "continue"} <= set(shown.split("Options: ")[1].split(", "))
             return json.dumps({"answer": "break"})
         return drafts.pop(0)
 
@@ -253,13 +256,13 @@ ONE_TERM_EACH = SourcePassage(
 )
 
 
-def test_a_sentence_with_one_term_is_read_blind_against_the_other_sentences_terms():
+def test_a_sentence_with_one_term_is_read_blind_against_other_options():
     # With one term the grammar forces the key whatever the question asks (the 1.5B served "What is a popular
     # first language for Python?" keyed "read"): the blind reading must still be able to say another term.
     seen = []
 
     def reply(messages):
-        if messages[0]["content"].startswith("You answer quiz questions"):
+        if _blind_check(messages):
             seen.append(messages[-1]["content"])
             return json.dumps({"answer": "continue"})
         return drafts.pop(0)
@@ -374,3 +377,130 @@ def test_a_key_with_a_quote_is_never_a_grammar_choice():
     offered = offers(facts(quoted, term_pool([quoted, PASSAGE, OTHER])))
     assert [o.terms for o in offered] == [["len()"]]
     LlamaGrammar.from_string(grammar_for(choice_schema("short_answer", offered)), verbose=False)
+
+
+GETTING_STARTED = SourcePassage(
+    id="gs", course="c", concept="getting-started", concept_title="Getting started", source="01-getting-started.md",
+    section="Getting started",
+    text=("Python is a general-purpose programming language that is known for being easy to read. Its code looks a "
+          "little like plain English, which makes it a popular first language."),
+)
+
+FILES = SourcePassage(
+    id="fi", course="c", concept="files", concept_title="Files", source="11-files.md", section="Reading files",
+    text="To read a file, open it first. The `read()` method returns the whole text of the file at once.",
+)
+
+
+@pytest.mark.parametrize(
+    "question, answer, text",
+    [
+        # Served by the 1.5B on the demo course: "read" is a verb where the course uses it ("easy to read").
+        ("What is a popular first language for Python?", "read", GETTING_STARTED.text),
+        # Seen in the exercise eval: an adjective that only describes the noun after it.
+        ("Which pattern starts with an empty value and adds to it in a loop?", "common",
+         "A common pattern is the accumulator: start with an empty value and add to it in a loop."),
+    ],
+)
+def test_a_what_or_which_question_whose_key_is_a_verb_or_an_adjective_is_refused(question, answer, text):
+    item = _item(type="short_answer", options=[], question=question, answer=answer, source_text=text,
+                 explanation=text.split(". ")[0] + ".")
+    assert any("a What/Which question asks for a thing" in p for p in verify(item)), verify(item)
+
+
+@pytest.mark.parametrize(
+    "question, answer, text",
+    [
+        ("Which programming language is known for being easy to read?", "Python", GETTING_STARTED.text),
+        ("Which pattern starts with an empty value and adds to it in a loop?", "accumulator",
+         "A common pattern is the accumulator: start with an empty value and add to it in a loop."),
+        ("What does a for loop do with each item of a list?", "repeats",
+         "A for loop repeats its body once for each item of a list."),
+    ],
+)
+def test_a_what_or_which_question_keyed_by_a_thing_or_asking_what_something_does_passes(question, answer, text):
+    item = _item(type="short_answer", options=[], question=question, answer=answer, source_text=text,
+                 explanation=next(s for s in text.split(". ") if answer in s).rstrip(".") + ".")
+    assert not [p for p in verify(item) if "asks for a thing" in p], verify(item)
+
+
+def test_the_model_item_keyed_by_a_verb_is_refused_even_when_the_blind_reading_agrees():
+    # The whole path of the item the 1.5B served: the question passed the other checks and the blind reading
+    # (which named the one term the sentence offered); the learner got the quoted item instead.
+    fake = _model_with_an_agreeing_blind_reader(
+        _chosen(question="What is a popular first language for Python?", answer="read",
+                explanation="Python is a general-purpose programming language that is known for being easy to read."))
+    batch = ExerciseGenerator(fake, max_retries=0).generate([GETTING_STARTED], n=1, types=["short_answer"],
+                                                            pool_passages=[GETTING_STARTED, FILES, PASSAGE, OTHER])
+    assert "Terms: read" in fake.prompts[0][-1]["content"]  # the model was offered "read", as the demo course offers it
+    assert not batch.items or batch.items[0].origin != "model"
+    assert any("asks for a thing" in kind for kind in batch.stats.get("rejections", {})), batch.stats
+
+
+KINDS_COURSE = [
+    SourcePassage(id=f"k{i}", course="c", concept=f"c{i % 3}", concept_title=f"C{i % 3}", source="k.md", section=section, text=text)
+    for i, (section, text) in enumerate([
+        ("Tables and columns", "A table holds rows and columns of data."),
+        ("Views and keys", "A view shows some columns of a table, and a key names a row."),
+        ("How rows are queried", "The rows were queried with a filter before they were joined."),
+        ("Common mistakes", "Mistakes in keys make every view slow."),
+        ("Joined tables", "Two tables are joined by their keys, and their columns are queried."),
+        ("Servers", "The `postgres` server answers `psql`, and `createdb` makes a new database."),
+        ("Programs", "The `psql` program sends each query to the server, like `createdb` and `postgres` do."),
+        ("Finding mistakes", "Mistakes in tables are hard to find without a view."),
+    ])
+]
+
+
+def test_wrong_options_of_a_prose_key_are_of_its_class():
+    # Served by the 1.5B on the PostgreSQL tutorial: the key psql beside "queried" (a verb) and "mistakes".
+    from tutor.generation.exercises import model_terms
+    from tutor.generation.extractive import facts
+
+    pool = model_terms(term_pool(KINDS_COURSE), KINDS_COURSE)
+    kinds = {"noun": {"rows", "columns", "keys", "mistakes", "tables"}, "verb": {"queried", "joined"},
+             "name": {"psql", "postgres", "createdb"}}
+    class_of = {word: kind for kind, words in kinds.items() for word in words}
+    keys = {f.answer.lower(): f for p in KINDS_COURSE for f in facts(p, pool, need_distractors=True, words_per_sentence=5)}
+    assert {"rows", "mistakes"} <= set(keys), list(keys)
+    for key, fact in keys.items():
+        assert {class_of[d.lower()] for d in fact.distractors} == {class_of[key]}, (key, fact.distractors)
+    assert {t.text.lower(): t.word_class for t in pool if t.kind == "word"} == class_of
+
+
+def test_a_question_that_shares_only_the_course_subject_and_one_word_with_its_sentence_is_refused():
+    # "What is a popular first language for Python?" shares "language" and "Python" with "Python is a
+    # general-purpose programming language that is known for being easy to read": in a Python course every
+    # sentence shares "Python", so the question is about another sentence (the next one: "a popular first language").
+    more = [SourcePassage(id=f"py{i}", course="c", concept=f"p{i}", concept_title=f"P{i}", source="p.md", section=f"P{i}", text=text)
+            for i, text in enumerate(["Python runs a program line by line.", "Lists in Python hold values in order.",
+                                      "Python strings hold text.", "Python reads a file with the `read()` method."])]
+    fake = _model_with_an_agreeing_blind_reader(
+        _chosen(question="What is a popular first language for Python?", answer="read",
+                explanation="Python is a general-purpose programming language that is known for being easy to read."))
+    batch = ExerciseGenerator(fake, max_retries=0).generate([GETTING_STARTED], n=1, types=["short_answer"],
+                                                            pool_passages=[GETTING_STARTED, FILES, *more])
+    assert "Terms: read" in fake.prompts[0][-1]["content"]
+    assert batch.stats["rejections"] == {"the question is not about the chosen sentence": 1}, batch.stats
+    # The same question about the sentence's own words passes this check (1 subject word, 3 of the sentence's).
+    from tutor.generation.exercises import Offer, _off_fact, subject_tokens
+    from tutor.generation.extractive import facts, term_pool
+
+    subject = subject_tokens([GETTING_STARTED, FILES, *more])
+    offered = [Offer(GETTING_STARTED.text.split(". ")[0] + ".", tuple(facts(GETTING_STARTED, term_pool([GETTING_STARTED, FILES]))[:1]))]
+    good = json.loads(_chosen(question="Which general-purpose language is known for being easy to read?", answer=offered[0].terms[0]))
+    from tutor.generation.models import ChosenItem
+
+    assert _off_fact(ChosenItem(**good), "short_answer", offered, subject) == []
+
+
+def test_a_blank_that_hides_an_adjective_before_its_noun_is_refused_and_one_said_of_something_is_kept():
+    # Seen in the exercise eval: "A ____ pattern is the accumulator: ..." keyed "common".
+    text = "A common pattern is the accumulator: start with an empty value and add to it in a loop. Strings are immutable: once created, a string cannot be changed."
+    common = _item(type="fill_blank", options=[], source_text=text, answer="common",
+                   question=f"A {BLANK} pattern is the accumulator: start with an empty value and add to it in a loop.",
+                   explanation="A common pattern is the accumulator.")
+    assert any("describes the word after it" in p for p in verify(common)), verify(common)
+    immutable = _item(type="fill_blank", options=[], source_text=text, answer="immutable",
+                      question=f"Strings are {BLANK}: once created, a string cannot be changed.", explanation="Strings are immutable.")
+    assert not [p for p in verify(immutable) if "describes" in p], verify(immutable)

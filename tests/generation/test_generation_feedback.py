@@ -31,8 +31,9 @@ def test_choice_index(answer, index):
 @pytest.mark.parametrize("band, rubric, verdict", [
     ("incorrect", "correct", "partly"), ("partly", "correct", "correct"), ("correct", "incorrect", "partly"),
     ("partly", None, "partly"), ("incorrect", "incorrect", "incorrect"),
+    ("incorrect", "partly", "incorrect"), ("correct", "partly", "partly"),
 ])
-def test_rubric_moves_the_band_one_step_at_most(band, rubric, verdict):
+def test_rubric_moves_the_band_one_step_at_most_and_its_hedge_raises_nothing(band, rubric, verdict):
     assert combine(band, rubric) == verdict
 
 
@@ -82,6 +83,8 @@ def test_real_model_grades_free_text(local_model, embedder):
     right = grader.grade(item, "break")
     assert right.verdict == "correct"
     assert wrong.verdict in ("incorrect", "partly") and "break" not in wrong.hint.lower()
+    # The model decided the wrong answer (its rubric parsed): the similarity fallback alone would pass the lines above.
+    assert wrong.grader == "rubric" and wrong.model == local_model.name
 
 
 def test_an_answer_stuffed_with_candidate_words_is_judged_on_meaning_not_word_presence(embedder):
@@ -96,3 +99,15 @@ def test_an_answer_stuffed_with_candidate_words_is_judged_on_meaning_not_word_pr
     fake = FakeChatModel()
     concise = Grader(fake, embedder=embedder).grade(item, "you use the break statement there")
     assert (concise.verdict, concise.grader) == ("correct", "exact") and fake.calls == []
+
+
+def test_a_wrong_answer_the_model_calls_partly_right_stays_wrong(embedder):
+    # "break" for "continue": the small model hedged "partly" while naming the confusion itself.
+    item = _item(type="short_answer", options=[], question="Which statement skips the rest of the current pass of a loop?", answer="continue")
+    hedge = FakeChatModel([json.dumps({"verdict": "partly", "misconception": "Confuses break with continue.", "hint": "Which one goes on?"})])
+    feedback = Grader(hedge, embedder=embedder).grade(item, "break")
+    assert hedge.calls and feedback.grader == "rubric"
+    assert (feedback.verdict, feedback.score) == ("incorrect", 0.0)
+    # The same model saying "correct" to an answer in other words may still lift it one step.
+    lift = FakeChatModel([json.dumps({"verdict": "correct", "misconception": "", "hint": "Good."})])
+    assert Grader(lift, embedder=embedder).grade(item, "it skips ahead to the next pass").verdict in ("partly", "correct")

@@ -22,7 +22,8 @@ from itertools import cycle
 from typing import Sequence
 
 from tutor.errors import GenerationError, ModelError, NotFoundError
-from tutor.generation.extractive import Fact, SourcePassage, Term, _stable, asked_sentence, extractive_items, facts, front_matter, term_pool
+from tutor.generation.extractive import (Fact, SourcePassage, Term, _distractors, _stable, asked_sentence, extractive_items, facts,
+                                        front_matter, term_kind, term_pool)
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
@@ -101,13 +102,24 @@ def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list
         text = term.text.lower()
         if term.kind != "word":
             if term.kind == "code" and text.isalpha() and len(text) >= 4 and text not in words:
-                kept.append(Term(term.text, term.concept, "word"))
+                kept.append(Term(term.text, term.concept, "word", word_class="name"))  # a program, a keyword: named things
             continue
         common = in_passages(text) > generic and not set(content_tokens(text)) & subjects
         if text.endswith("ly") or text in PLAIN_WORDS or common:
             continue
         kept.append(term)
     return kept
+
+
+def subject_tokens(passages: Sequence[SourcePassage]) -> frozenset[str]:
+    """Content tokens found in more than EVERYWHERE_SHARE of the passages: what the whole course is about
+    ("python" in a Python course). A question sharing only such a word with its sentence is not about it."""
+    counts: dict[str, int] = {}
+    for passage in passages:
+        for token in set(content_tokens(passage.text)):
+            counts[token] = counts.get(token, 0) + 1
+    everywhere = max(3, int(EVERYWHERE_SHARE * len(passages)))
+    return frozenset(token for token, count in counts.items() if count > everywhere)
 
 
 def _usable(passage: SourcePassage, pool) -> bool:
@@ -185,12 +197,14 @@ def choice_schema(item_type: ItemType, offered: list[Offer]) -> dict:
 
 
 class ExerciseGenerator:
-    def __init__(self, model: ChatModel, *, embedder=None, max_retries: int = 2):
+    def __init__(self, model: ChatModel, *, embedder=None, max_retries: int = 2, check_version: int | None = None):
+        self._subject: frozenset[str] = frozenset()
+        self._pool: Sequence[Term] = ()
         self.model = model
         self.embedder = embedder
         self.max_retries = max_retries
         self.prompt = load_prompt("exercise")
-        self.check_prompt = load_prompt("exercise-check")
+        self.check_prompt = load_prompt("exercise-check", check_version)
 
     def generate(
         self,
@@ -206,6 +220,8 @@ class ExerciseGenerator:
         passages no item came from yet go first."""
         pool = term_pool(pool_passages or passages)
         offer_pool = model_terms(pool, pool_passages or passages)
+        self._subject = subject_tokens(pool_passages or passages)
+        self._pool = offer_pool
         candidates = [p for p in passages if _usable(p, pool)] or [p for p in passages if not front_matter(p.text, p.section)]
         if not candidates:
             raise NotFoundError("There is no course text to write exercises from.")
@@ -254,9 +270,9 @@ class ExerciseGenerator:
         log: list[dict] = []
 
         def check(chosen: ChosenItem) -> list[str]:
-            problems = _choice_problems(chosen, item_type, offered) or _off_fact(chosen, item_type, offered)
+            problems = _choice_problems(chosen, item_type, offered) or _off_fact(chosen, item_type, offered, self._subject)
             problems = problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
-            return problems or self._blind_reading(chosen, item_type, offered, stats)
+            return problems or self._blind_reading(chosen, item_type, offered, stats, passage)
 
         try:
             result = generate_structured(
@@ -284,23 +300,29 @@ class ExerciseGenerator:
         stats["first_try" if result.attempts == 1 else "after_retries"] += 1
         return self._to_exercise(result.value, item_type, passage, offered, result.attempts)
 
-    def _blind_reading(self, chosen: ChosenItem, item_type: ItemType, offered: list[Offer], stats: dict) -> list[str]:
-        """The question read again without its key: the model names the sentence's term that answers it, and
-        it must be the key. Only written questions are read (a fill-in-the-blank is the course's own sentence).
-        A sentence with one term is read against the terms of the other offered sentences too: with one choice
-        the grammar would force the key whatever the question asks (seen: "What is a popular first language
-        for Python?" keyed "read", the one term left in its sentence)."""
+    def _blind_reading(self, chosen: ChosenItem, item_type: ItemType, offered: list[Offer], stats: dict, passage: SourcePassage) -> list[str]:
+        """The question read again without its key, and it must find the key. Only written questions are read
+        (a fill-in-the-blank is the course's own sentence).
+
+        Prompt exercise-check v2 reads as a learner takes the item: the whole passage, the question, and options
+        (the key, the tutor's wrong options for it, the sentence's other terms) shuffled; v1 showed the one
+        sentence and its terms, so the reader completed the sentence instead of answering the question (the
+        1.5B's "What is a popular first language for Python?" keyed "read": v1's reader also said "read")."""
         offer = offered[chosen.fact - 1]
         if item_type == "fill_blank":
             return []
-        terms = list(offer.terms)
-        if len(terms) < 2:
-            terms += [t for other in offered for t in other.terms if normalise(t) not in {normalise(x) for x in terms}]
-        if len(terms) < 2:
-            return []
         fact = offer.fact_for(chosen.answer) or offer.facts[0]
-        messages = self.check_prompt.render(sentence=offer.sentence, question=chosen.question, terms=terms)
-        schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": terms}}, "required": ["answer"], "additionalProperties": False}
+        if self.check_prompt.version >= 2:
+            options = _reading_options(fact, offer, offered, self._pool, self.embedder, passage)
+            messages = self.check_prompt.render(passage=passage.text, question=chosen.question, options=options)
+        else:
+            options = list(offer.terms)
+            if len(options) < 2:  # with one choice the grammar would force the key whatever the question asks
+                options += [t for other in offered for t in other.terms if normalise(t) not in {normalise(x) for x in options}]
+            messages = self.check_prompt.render(sentence=offer.sentence, question=chosen.question, terms=options)
+        if len(options) < 2:
+            return []
+        schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": options}}, "required": ["answer"], "additionalProperties": False}
         completion = self.model.complete(messages, max_tokens=40, temperature=0.0, json_schema=schema)
         stats["completions_check"] = stats.get("completions_check", 0) + 1
         try:
@@ -338,6 +360,22 @@ class ExerciseGenerator:
         )
 
 
+READING_OPTIONS = 6  # options shown to the blind reader at most: the key, its wrong options, the sentence's other terms
+
+
+def _reading_options(fact: Fact, offer: Offer, offered: list[Offer], pool: Sequence[Term], embedder, passage: SourcePassage) -> list[str]:
+    """What the blind reader chooses among, in a stable shuffled order: the key, the tutor's wrong options for
+    it (of the key's class; computed here when the item type needed none), and the sentence's other terms."""
+    wrong = list(fact.distractors) or _distractors(fact.answer, fact.sentence, passage.concept, pool, embedder,
+                                                   kind=term_kind(fact.answer, fact.sentence))
+    options: list[str] = []
+    for term in [fact.answer, *wrong, *offer.terms, *(t for other in offered for t in other.terms)]:
+        if normalise(term) not in {normalise(o) for o in options} and '"' not in term and "\\" not in term:
+            options.append(term)
+    options = options[:READING_OPTIONS]
+    return sorted(options, key=lambda o: _stable(fact.sentence, o))
+
+
 def _asked(peers: Sequence[Exercise]) -> set[str]:
     """The course sentences the peers already ask about: a new item asks about another one."""
     return {sentence for sentence in map(asked_sentence, peers) if sentence}
@@ -353,14 +391,17 @@ def _choice_problems(chosen: ChosenItem, item_type: ItemType, offered: list[Offe
     return []
 
 
-def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Offer]) -> list[str]:
+def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Offer], subject: frozenset[str] = frozenset()) -> list[str]:
     """A question must ask about the sentence it was chosen from: small models copy a question from
-    elsewhere in the prompt, or ask about a sentence other than the one whose answer becomes the key."""
+    elsewhere in the prompt, or ask about a sentence other than the one whose answer becomes the key. The
+    course's subject words (`subject`: "python" in a Python course) do not count: every sentence shares them
+    (the 1.5B's "What is a popular first language for Python?" shared only "language" and "python" with
+    "Python is a general-purpose programming language that is known for being easy to read")."""
     if item_type == "fill_blank":
         return []  # the stem is the chosen sentence itself
     offer = offered[chosen.fact - 1]
     fact = offer.fact_for(chosen.answer) or offer.facts[0]
-    shared = set(content_tokens(chosen.question)) & (set(content_tokens(fact.sentence)) - set(content_tokens(fact.answer)))
+    shared = set(content_tokens(chosen.question)) & (set(content_tokens(fact.sentence)) - set(content_tokens(fact.answer)) - subject)
     if len(shared) < MIN_SHARED_WITH_FACT:
         return [f"the question is not about the chosen sentence (it shares {len(shared)} words with it)"]
     return []

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from tutor.generation.answering import quotable_units
 from tutor.generation.models import BLANK, Exercise, ItemType
 from tutor.generation.text import STOP, code_terms, normalise
+from tutor.generation.wordclass import class_in_sentence, course_class
 from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
@@ -66,6 +67,9 @@ class Term:
     text: str
     concept: str
     kind: str = "code"  # "code": an inline-code span; "word": a distinctive prose word
+    # A word's class across the course (tutor/generation/wordclass: name, noun, verb, adjective, ...): wrong
+    # options are of the key's class, so "queried" never stands beside the key "psql". Empty: not computed.
+    word_class: str = ""
 
 
 # Generation works from the retrieval layer's one passage type (a search result or a stored chunk).
@@ -107,9 +111,10 @@ def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
         for word in {w.lower() for w in WORD_TERM.findall(passage.text) if w.lower() in vocabulary}:
             counts[word] = counts.get(word, 0) + 1
             first.setdefault(word, Term(word, passage.concept, "word"))
+    texts = [p.text for p in passages]
     for word, count in counts.items():
         if count >= 2 and word not in seen:
-            seen[word] = first[word]
+            seen[word] = replace(first[word], word_class=course_class(word, texts))
     return list(seen.values())
 
 
@@ -149,10 +154,15 @@ def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
 def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term], embedder, k: int = 3, kind: str = "code") -> list[str]:
     key = normalise(answer)
     low = normalise(sentence)
+    # Prose keys take wrong options of their own class (a name with names, a noun with nouns): a verb beside
+    # a noun key is ruled out by grammar alone, and the learner picks the only option that fits.
+    key_class = key_word_class(answer, sentence, pool) if kind == "word" else ""
     candidates = []
     for term in pool:
         norm = normalise(term.text)
         if term.kind != kind or not norm or norm == key or norm in key or key in norm or norm in low:
+            continue
+        if key_class and term.word_class != key_class:
             continue
         candidates.append(term)
     if len(candidates) < min(k, 3):
@@ -173,6 +183,21 @@ def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term],
         if len(chosen) == k:
             break
     return chosen if len(chosen) >= min(k, 3) else []
+
+
+def term_kind(answer: str, sentence: str) -> str:
+    """How a sentence marks a term: "code" (in backticks), "emphasis" (in asterisks), else a prose "word"."""
+    if any(without_prompt(term) == answer for term in code_terms(sentence)):
+        return "code"
+    return "emphasis" if answer in emphasis_terms(sentence) else "word"
+
+
+def key_word_class(answer: str, sentence: str, pool: Sequence[Term]) -> str:
+    """The class of a prose key: the course's class of that term when the pool knows it (a capitalised word at
+    the start of its sentence is no name for that), else its class where it stands in the sentence."""
+    key = normalise(answer)
+    known = next((t.word_class for t in pool if t.kind == "word" and t.word_class and normalise(t.text) == key), "")
+    return known or class_in_sentence(answer, sentence)
 
 
 @dataclass(frozen=True)

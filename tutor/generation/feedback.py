@@ -6,7 +6,8 @@
   key present in an answer not much longer than the key, is correct without asking anyone (a longer
   answer holding the key's words among many others is judged on meaning, below). Otherwise an embedding-similarity band
   sets a first verdict (>= 0.80 correct, >= 0.55 partly, else incorrect) and the model's rubric
-  verdict may move it by one step at most: a tiny model can refine a verdict but not overturn it.
+  verdict may move it by one step at most, and raise it only when it says "correct": a small model can
+  refine a verdict but not overturn it, and its hedge ("partly") lifts no wrong answer.
 - The hint is Socratic and must not contain the key; a model hint that does (or none) is replaced by
   the `hint-fallback` text. The solution is attached only when the learner asks for it.
 """
@@ -46,10 +47,15 @@ def choice_index(item: Exercise, answer: str) -> int | None:
 
 
 def combine(band: Verdict, rubric: Verdict | None) -> Verdict:
-    """The similarity band, moved at most one step towards the rubric's verdict."""
+    """The similarity band, moved at most one step towards the rubric's verdict; only a rubric that says
+    "correct" may raise it. "partly" is how a small model hedges on a wrong answer: on the feedback suite the
+    1.5B said "partly" to five wrong answers ("break" for continue, "it returns 0" for None) while its own
+    misconception named the error, and it never said "partly" where raising would have been right."""
     if rubric is None:
         return band
     b, r = _ORDER.index(band), _ORDER.index(rubric)
+    if r > b and rubric != "correct":
+        return band
     return _ORDER[b + (r > b) - (r < b)]
 
 

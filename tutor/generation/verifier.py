@@ -13,7 +13,9 @@ And what a teacher would refuse on sight: a question that is neither a question 
 a complete statement with one blank; a question that echoes the prompt (the topic, the difficulty)
 instead of asking something; options that are bare numbers or letters when the question asks for no
 number; an item whose source passage is front matter (title page, contents, index, licence); a
-question that talks about the page or code it no longer shows ("click", "see below") or a version string.
+question that talks about the page or code it no longer shows ("click", "see below") or a version string;
+a What/Which question whose key is a verb or an adjective where its course sentence uses it (it asks for a thing);
+a blank that hides an adjective before its noun.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from typing import Sequence
 
 import numpy as np
 
-from tutor.generation.extractive import VERSION, front_matter, page_talk
+from tutor.generation.extractive import VERSION, asked_sentence, front_matter, page_talk, term_kind
 from tutor.generation.models import BLANK, Exercise
 from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
+from tutor.generation.wordclass import answers_what_or_which, blank_worth_filling, class_in_sentence
 
 _ECHO = re.compile(r"\b(difficulty|topic|missing term|other terms)\s*:|\bfact \d|\b(easy|medium|hard)\s*[.)]?\s*$", re.IGNORECASE)
 _META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms|correct answer|right answer|the (given |following )?sentence|this sentence|the answer term)\b", re.IGNORECASE)
@@ -93,6 +96,7 @@ def _teacher_problems(item: Exercise) -> list[str]:
     talk = page_talk(_OF_THE_OPTIONS.sub(" ", stem) if item.type == "mcq" else stem)
     if talk:
         problems.append(f"the question talks about the page or code it does not show ('{talk}')")
+    problems += _answer_kind_problems(item)
     if VERSION.search(item.answer):
         problems.append("the answer is a version string, not a fact of the course")
     if item.origin == "model" and item.explanation.strip():
@@ -102,6 +106,21 @@ def _teacher_problems(item: Exercise) -> list[str]:
         elif not _mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
             problems.append("the explanation must state the course fact with the right answer in it")
     return problems
+
+
+def _answer_kind_problems(item: Exercise) -> list[str]:
+    """A What/Which question asks for a thing: a key that is a verb or an adjective where the course sentence
+    uses it does not answer it ("What is a popular first language for Python?" keyed "read", from "easy to read").
+    A blank that hides an adjective before its noun ("A ____ pattern is the accumulator": common) asks nothing."""
+    sentence = asked_sentence(item) or item.source_text
+    answer_class = class_in_sentence(item.answer, sentence, term_kind(item.answer, sentence))
+    if item.type == "fill_blank" or BLANK in item.question:  # "Which term completes ... ____ ...?" asks for the blank's word
+        if not blank_worth_filling(answer_class):
+            return [f"the blank hides a {answer_class} that only describes the word after it, not a fact of the course"]
+        return []
+    if not answers_what_or_which(item.question, answer_class):
+        return [f"the answer is a {answer_class} where the course uses it, and a What/Which question asks for a thing"]
+    return []
 
 
 def _same_stems(text: str, term: str) -> bool:
