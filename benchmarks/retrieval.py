@@ -157,8 +157,9 @@ def fuse_scores(original: list[tuple[str, float]], rewritten: list[tuple[str, fl
 class Rewritten:
     """One question searched twice: as asked and as the model rewrote it (None when it failed)."""
 
-    def __init__(self, original, rewritten, line: str | None):
+    def __init__(self, original, rewritten, line: str | None, question_vector=None):
         self.original, self.rewritten, self.line = original, rewritten, line  # Candidates, Candidates | None
+        self.question_vector = question_vector
 
     @property
     def passages(self) -> dict:
@@ -223,7 +224,8 @@ def collect(home: Path, skip_thirdparty: bool = False, rewriters: list | None = 
             rows = []
             for case, found in out[course]:
                 line = rewriter(case["question"])
-                rows.append((case, Rewritten(found, retriever.candidates(line, course, n=40) if line else None, line)))
+                rows.append((case, Rewritten(found, retriever.candidates(line, course, n=40) if line else None, line,
+                                             retriever.embed_query(case["question"]))))
             out[f"{course}:rewrite:{rewriter.version}"] = rows
     return out
 
@@ -251,6 +253,18 @@ def ranked_ids(found, mode: str, weights: dict) -> list[str]:
             a, b = cosines(found.original), cosines(found.rewritten)
             best = {i: max(a.get(i, -1.0), b.get(i, -1.0)) for i in a.keys() | b.keys()}
             return sorted(best, key=lambda i: (-best[i], i))
+        if mode == "rewrite-pool":  # the rewrite only adds candidates; the question's own cosines rank them all
+            import numpy as np
+
+            w, q = Ranking(**weights).sentence_weight, np.asarray(found.question_vector, dtype=np.float32)
+            score = {i: (1 - w) * found.original.dense[i] + w * found.original.sentence.get(i, found.original.dense[i])
+                     for i in found.original.dense}
+            for i, passage in found.rewritten.passages.items():
+                if i not in score and passage.embedding is not None:
+                    whole = float(np.dot(np.asarray(passage.embedding, dtype=np.float32), q))
+                    best = float(np.max(passage.sentence_embeddings @ q)) if passage.sentence_embeddings is not None else whole
+                    score[i] = (1 - w) * whole + w * best
+            return sorted(score, key=lambda i: (-score[i], i))
         if mode == "rewrite-sum":
             return [i for i, _ in fuse_scores(original, rewritten, how="sum")]
         return [i for i, _ in fuse_scores(original, rewritten, how="max")]
@@ -290,7 +304,7 @@ def quality(home: Path, skip_thirdparty: bool = False, rewriters: list | None = 
     extra = [(f"rewrite v{r.version} alone", "rewrite-only", r.version) for r in rewriters or []]
     extra += [(f"hybrid + rewrite v{r.version}" + tag, mode, r.version) for r in rewriters or []
               for tag, mode in ((" rrf", "rewrite-rrf"), (" rrf 1:2", "rewrite-rrf2"), (" sum", "rewrite-sum"), (" max", "rewrite-max"),
-                                (" cos", "rewrite-cosine"))]
+                                (" cos", "rewrite-cosine"), (" pool", "rewrite-pool"))]
 
     def rows(results_of) -> dict:
         row = {label: scores(results_of(None), mode, w) for label, mode, w in VARIANTS}
