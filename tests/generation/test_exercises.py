@@ -504,3 +504,39 @@ def test_a_blank_that_hides_an_adjective_before_its_noun_is_refused_and_one_said
     immutable = _item(type="fill_blank", options=[], source_text=text, answer="immutable",
                       question=f"Strings are {BLANK}: once created, a string cannot be changed.", explanation="Strings are immutable.")
     assert not [p for p in verify(immutable) if "describes" in p], verify(immutable)
+
+
+@pytest.mark.parametrize("question, answer", [
+    # Both served by the 1.5B in the final benchmark run: each asks for several things and keys one.
+    ("What are the two kinds of loop in Python?", "for"),
+    ("What are the names of the tables being created?", "cities"),
+])
+def test_a_question_asking_for_several_things_keyed_by_one_term_is_refused(question, answer):
+    item = _item(type="short_answer", options=[], question=question, answer=answer)
+    assert any("asks for several things" in p for p in verify(item)), verify(item)
+
+
+def test_a_question_asking_for_one_thing_or_keyed_by_several_passes_the_several_things_rule():
+    one = _item(question="Which statement exits a loop immediately?")
+    both = _item(type="short_answer", options=[], question="What are the two statements that change the flow of a loop?",
+                 answer="break and continue")
+    assert not [p for item in (one, both) for p in verify(item) if "several things" in p]
+
+
+@pytest.mark.parametrize("question", [
+    f"Python has built-in functions, such as {BLANK}, len() and input().",  # served by the 1.5B (key print())
+    f"Python's collections are lists, tuples, {BLANK} and sets.",
+    f"Python's collections are {BLANK}, tuples, dictionaries and sets.",
+    f"Python's collections are lists, tuples and {BLANK}.",
+])
+def test_a_blank_that_is_one_member_of_a_list_is_refused(question):
+    assert any("one member of a list" in p for p in verify(_item(type="fill_blank", options=[], question=question)))
+
+
+@pytest.mark.parametrize("question", [
+    f"When a loop ends early, the {BLANK} clause of the loop does not run.",
+    f"If the key is missing, {BLANK} raises KeyError, so check first with in.",
+    f"The {BLANK} statement exits a loop immediately, skipping any remaining items.",
+])
+def test_a_blank_outside_a_list_is_not_taken_for_a_list_member(question):
+    assert not [p for p in verify(_item(type="fill_blank", options=[], question=question)) if "list" in p]

@@ -15,7 +15,9 @@ instead of asking something; options that are bare numbers or letters when the q
 number; an item whose source passage is front matter (title page, contents, index, licence); a
 question that talks about the page or code it no longer shows ("click", "see below") or a version string;
 a What/Which question whose key is a verb or an adjective where its course sentence uses it (it asks for a thing);
-a blank that hides an adjective before its noun.
+a blank that hides an adjective before its noun; a question that asks for several things ("What are the two kinds
+of loop?") keyed by one term; a blank that is one example of a list ("such as ____, len() and input()"), which
+any other member fills as well.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ _META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms|corr
 _BARE = re.compile(r"^\s*([A-Za-z]|\d{1,4})\s*[.)]?\s*$")
 _ASKS_NUMBER = re.compile(r"\d|how (many|much|often|long)|\b(number|value|result|output|print|return|index|length|count|size)", re.IGNORECASE)
 _OF_THE_OPTIONS = re.compile(r"\b(which|what) of the following\b", re.IGNORECASE)
+_ASKS_SEVERAL = re.compile(r"\b(two|three|four|five|both|several)\b|^\s*(what|which) are the (names|kinds|types)\b", re.IGNORECASE)
+_ONE_TERM = re.compile(r",|\band\b|\bor\b", re.IGNORECASE)
+_EXAMPLE_LEAD = re.compile(r"\b(such as|like|e\.g\.|for example|for instance|including)\s*,?\s*$", re.IGNORECASE)
+_MEMBERS_AFTER = re.compile(r"^\s*,\s*[^,.;:?]+(,|\s(and|or)\s)")
+_MEMBERS_BEFORE = re.compile(r",\s*[^,.;:]+(,\s*|,?\s+(and|or)\s*)$")
 _FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())
 
 KEY_SUPPORT = 0.75
@@ -97,6 +104,10 @@ def _teacher_problems(item: Exercise) -> list[str]:
     if talk:
         problems.append(f"the question talks about the page or code it does not show ('{talk}')")
     problems += _answer_kind_problems(item)
+    if _ASKS_SEVERAL.search(stem) and not _ONE_TERM.search(item.answer):
+        problems.append("the question asks for several things and its answer names one")
+    if stem.count(BLANK) == 1 and _blank_in_a_list(stem):
+        problems.append("the blank is one member of a list, which the other members fill as well")
     if VERSION.search(item.answer):
         problems.append("the answer is a version string, not a fact of the course")
     if item.origin == "model" and item.explanation.strip():
@@ -106,6 +117,13 @@ def _teacher_problems(item: Exercise) -> list[str]:
         elif not _mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
             problems.append("the explanation must state the course fact with the right answer in it")
     return problems
+
+
+def _blank_in_a_list(stem: str) -> bool:
+    """The blank stands for one example or one member of a list of three or more ("such as ____, len() and
+    input()", "lists, tuples, ____ and sets"): a learner who names another member is right too."""
+    before, after = stem.split(BLANK)
+    return bool(_EXAMPLE_LEAD.search(before) or _MEMBERS_AFTER.search(after) or _MEMBERS_BEFORE.search(before))
 
 
 def _answer_kind_problems(item: Exercise) -> list[str]:
