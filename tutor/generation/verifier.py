@@ -37,7 +37,8 @@ _META = re.compile(r"\b(missing term|the blank|the fact|fact \d|other terms|corr
 _BARE = re.compile(r"^\s*([A-Za-z]|\d{1,4})\s*[.)]?\s*$")
 _ASKS_NUMBER = re.compile(r"\d|how (many|much|often|long)|\b(number|value|result|output|print|return|index|length|count|size)", re.IGNORECASE)
 _OF_THE_OPTIONS = re.compile(r"\b(which|what) of the following\b", re.IGNORECASE)
-_ASKS_SEVERAL = re.compile(r"\b(two|three|four|five|both|several)\b|^\s*(what|which) are the (names|kinds|types)\b", re.IGNORECASE)
+_ASKS_SEVERAL = re.compile(r"\b(two|three|four|five|both|several)\b|^\s*(what|which) are (some|the (names|kinds|types))\b", re.IGNORECASE)
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
 _ONE_TERM = re.compile(r",|\band\b|\bor\b", re.IGNORECASE)
 _EXAMPLE_LEAD = re.compile(r"\b(such as|like|e\.g\.|for example|for instance|including)\s*,?\s*$", re.IGNORECASE)
 _MEMBERS_AFTER = re.compile(r"^\s*,\s*[^,.;:?]+(,|\s(and|or)\s)")
@@ -104,7 +105,8 @@ def _teacher_problems(item: Exercise) -> list[str]:
     if talk:
         problems.append(f"the question talks about the page or code it does not show ('{talk}')")
     problems += _answer_kind_problems(item)
-    if _ASKS_SEVERAL.search(stem) and not _ONE_TERM.search(item.answer):
+    # Only a question the item writes itself asks for things: a course sentence it quotes may well say "both".
+    if BLANK not in stem and _ASKS_SEVERAL.search(_QUOTED.sub(" ", stem)) and not _ONE_TERM.search(item.answer):
         problems.append("the question asks for several things and its answer names one")
     if stem.count(BLANK) == 1 and _blank_in_a_list(stem):
         problems.append("the blank is one member of a list, which the other members fill as well")
