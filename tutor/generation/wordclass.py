@@ -22,6 +22,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
+CODE_SPAN = re.compile(r"`[^`]*`")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?()]")
 # Words after which a verb-or-noun is the verb ("you can read", "we will close").
 BEFORE_VERB = frozenset(
@@ -138,5 +139,3 @@ def blank_worth_filling(answer_class: str) -> bool:
     of something ("Strings are ____", immutable) is a fact of the course."""
     return answer_class not in ("modifier", "adverb")
 
-
-CODE_SPAN = re.compile(r"`[^`]*`")
