@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 from tutor.generation.answering import quotable_units
 from tutor.generation.models import BLANK, Exercise, ItemType
 from tutor.generation.text import STOP, code_terms, normalise
-from tutor.generation.wordclass import class_in_sentence, course_class
+from tutor.generation.wordclass import class_in_sentence, course_class, course_sentences
 from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
 from tutor.prompts import load_prompt
@@ -111,10 +111,10 @@ def term_pool(passages: Iterable[SourcePassage]) -> list[Term]:
         for word in {w.lower() for w in WORD_TERM.findall(passage.text) if w.lower() in vocabulary}:
             counts[word] = counts.get(word, 0) + 1
             first.setdefault(word, Term(word, passage.concept, "word"))
-    texts = [p.text for p in passages]
+    sentences = course_sentences(p.text for p in passages)
     for word, count in counts.items():
         if count >= 2 and word not in seen:
-            seen[word] = replace(first[word], word_class=course_class(word, texts))
+            seen[word] = replace(first[word], word_class=course_class(word, sentences))
     return list(seen.values())
 
 

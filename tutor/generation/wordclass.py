@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
 CODE_SPAN = re.compile(r"`[^`]*`")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?()]")
@@ -107,17 +107,27 @@ def _adjective_only(word: str) -> bool:
     return "ADJ" in classes and "NOUN" not in classes
 
 
-def course_class(term: str, texts: Iterable[str], kind: str = "word") -> str:
-    """A term's class across the course: the most frequent of its classes where it occurs (each sentence
-    that holds it as a whole word votes); its class alone when the course never shows it in prose."""
+def course_sentences(texts: Iterable[str]) -> list[str]:
+    """The course's sentences as `course_class` reads them (code spans stand as the word "code"): split once
+    for every term of the course, not once a term."""
+    return [sentence for text in texts for sentence in re.split(r"(?<=[.!?])\s+", CODE_SPAN.sub(" code ", text))]
+
+
+def course_class(term: str, sentences: Sequence[str], kind: str = "word") -> str:
+    """A term's class across the course (`sentences` from `course_sentences`): the most frequent of its classes
+    where it occurs (each sentence that holds it as a whole word votes); its class alone when the course never
+    shows it in prose."""
     if kind == "code":
         return "code"
     pattern = re.compile(rf"(?<![\w`]){re.escape(term)}(?![\w`])", re.IGNORECASE)
+    lowered = term.lower()
     votes: Counter[str] = Counter()
-    for text in texts:
-        for sentence in re.split(r"(?<=[.!?])\s+", CODE_SPAN.sub(" code ", text)):
-            if pattern.search(sentence):
-                votes[class_in_sentence(term, sentence, kind)] += 1
+    for sentence in sentences:
+        # A case-insensitive match in ASCII text holds the term's letters: most sentences are ruled out without the regex.
+        if sentence.isascii() and lowered not in sentence.lower():
+            continue
+        if pattern.search(sentence):
+            votes[class_in_sentence(term, sentence, kind)] += 1
     if not votes:
         return class_in_sentence(term, term, kind)
     return votes.most_common(1)[0][0]
