@@ -90,12 +90,12 @@ def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list
     also marks as code (`python`, `string`) is offered as a prose term too; adverbs ("directly") and words
     found in many passages ("without", "several") answer no question a teacher would ask."""
     vocabularies = [set(re.findall(r"[a-z][a-z-]+", p.text.lower())) for p in passages]
-    generic = max(3, int(GENERIC_SHARE * len(vocabularies)))
+    generic = _passages_over(GENERIC_SHARE, len(vocabularies))
     # The course's own subjects (concept names, section titles) are keys however often they occur.
     subjects = {token for p in passages for token in content_tokens(f"{p.concept} {p.section}".replace("-", " "))}
-    everywhere = max(3, int(EVERYWHERE_SHARE * len(vocabularies)))
-    in_passages = lambda text: sum(text in words_of for words_of in vocabularies)  # noqa: E731
-    pool = [t for t in pool if in_passages(t.text.lower()) <= everywhere]
+    in_passages = {text: sum(text in words_of for words_of in vocabularies) for text in {t.text.lower() for t in pool}}
+    everywhere = _passages_over(EVERYWHERE_SHARE, len(vocabularies))
+    pool = [t for t in pool if in_passages[t.text.lower()] <= everywhere]
     kept = [t for t in pool if t.kind != "word"]  # code spans and emphasised terms: the course marked them
     words = {normalise(t.text) for t in pool if t.kind == "word"}
     for term in pool:
@@ -104,7 +104,7 @@ def model_terms(pool: Sequence[Term], passages: Sequence[SourcePassage]) -> list
             if term.kind == "code" and text.isalpha() and len(text) >= 4 and text not in words:
                 kept.append(Term(term.text, term.concept, "word", word_class="name"))  # a program, a keyword: named things
             continue
-        common = in_passages(text) > generic and not set(content_tokens(text)) & subjects
+        common = in_passages[text] > generic and not set(content_tokens(text)) & subjects
         if text.endswith("ly") or text in PLAIN_WORDS or common:
             continue
         kept.append(term)
@@ -118,8 +118,14 @@ def subject_tokens(passages: Sequence[SourcePassage]) -> frozenset[str]:
     for passage in passages:
         for token in set(content_tokens(passage.text)):
             counts[token] = counts.get(token, 0) + 1
-    everywhere = max(3, int(EVERYWHERE_SHARE * len(passages)))
+    everywhere = _passages_over(EVERYWHERE_SHARE, len(passages))
     return frozenset(token for token, count in counts.items() if count > everywhere)
+
+
+def _passages_over(share: float, passages: int) -> int:
+    """How many passages a word must exceed to count as found in `share` of them (never fewer than 3: in a
+    short text every word is in most passages)."""
+    return max(3, int(share * passages))
 
 
 def _usable(passage: SourcePassage, pool) -> bool:
