@@ -36,7 +36,8 @@ def main() -> None:
 
     from generation import _settings
 
-    from tutor.generation.exercises import ExerciseGenerator, course_passages, model_terms, offers, subject_tokens
+    from tutor.generation.exercises import ExerciseGenerator, course_passages
+    from tutor.generation.offers import model_terms, offers, subject_tokens
     from tutor.generation.extractive import facts, term_pool
     from tutor.generation.models import ChosenItem
     from tutor.llm.catalogue import model_file

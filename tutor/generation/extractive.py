@@ -131,7 +131,8 @@ def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str], words: 
     return [(w, "word") for w in sorted(set(found), key=lambda w: -len(w))[:words]]
 
 
-def _stable(*parts: str) -> int:
+def stable_hash(*parts: str) -> int:
+    """A stable number for these strings (the same in every process): the options' order and tie-breaks."""
     return int(hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:8], 16)
 
 
@@ -151,7 +152,9 @@ def _blank(sentence: str, term: str, kind: str = "code") -> str | None:
     return sentence.replace(marked, BLANK)
 
 
-def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term], embedder, k: int = 3, kind: str = "code") -> list[str]:
+def distractors_for(answer: str, sentence: str, concept: str, pool: Sequence[Term], embedder, k: int = 3, kind: str = "code") -> list[str]:
+    """Up to `k` wrong options for `answer`: course terms of its kind (and class, for prose), none in the sentence
+    nor overlapping the key, the same concept's first, then the most similar; empty when fewer than 3 fit."""
     key = normalise(answer)
     low = normalise(sentence)
     # Prose keys take wrong options of their own class (a name with names, a noun with nouns): a verb beside
@@ -174,7 +177,7 @@ def _distractors(answer: str, sentence: str, concept: str, pool: Sequence[Term],
         similarity = [0.0] * len(candidates)
     ranked = sorted(
         zip(candidates, similarity),
-        key=lambda cs: (cs[0].concept != concept, -round(cs[1], 4), _stable(answer, cs[0].text)),
+        key=lambda cs: (cs[0].concept != concept, -round(cs[1], 4), stable_hash(answer, cs[0].text)),
     )
     chosen: list[str] = []
     for term, _ in ranked:
@@ -240,7 +243,7 @@ def facts(
             blanked = _blank(sentence, term, kind)
             if blanked is None or _says(blanked.replace(BLANK, " "), answer):
                 continue  # no single blank, or the sentence names the key elsewhere ("with *git commit*: ____")
-            distractors = tuple(_distractors(answer, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
+            distractors = tuple(distractors_for(answer, sentence, passage.concept, pool, embedder, k=distractor_count, kind=kind)) if need_distractors else ()
             if need_distractors and not distractors:
                 continue
             out.append(Fact(sentence=re.sub(r"\s+", " ", sentence), answer=answer, blanked=blanked, distractors=distractors))
@@ -307,7 +310,7 @@ def extractive_items(
         options: list[str] = []
         if item_type == "mcq":
             options = list(fact.distractors)
-            options.insert(_stable(passage.id, fact.answer) % 4, fact.answer)
+            options.insert(stable_hash(passage.id, fact.answer) % 4, fact.answer)
         question = question_prompt.render_text(
             item_type=item_type, sentence=fact.blanked, concept_title=passage.concept_title or passage.concept
         )
