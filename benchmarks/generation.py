@@ -15,6 +15,7 @@ One row per model:
   (explain v1: four whole chunks) and with today's (explain v2: the sentences that matter), and warm
   (the fixed system prompt already in the cache, as from the second chat question on);
 - model-written share of explanations and of exercises (written by the model AND accepted by the checks);
+- item p50: seconds a learner waits for one exercise (the model's drafts and checks, and the fallback when it gives up);
 - supported share: of the sentences the model wrote, the share a passage supports (the rest are not shown);
 - right answers: served answers that state every labelled fact (any origin), and those the model wrote.
 The verifier's reasons for refusing exercise drafts are counted by kind. `--course-dir DIR` (repeatable) also
@@ -161,6 +162,10 @@ def exercises(model, retriever, n: int, max_retries: int, course: str = COURSE) 
         "rejections": dict(sorted(s.get("rejections", {}).items(), key=lambda kv: -kv[1])),
         "fallback_rejections": dict(sorted(s.get("fallback_rejections", {}).items(), key=lambda kv: -kv[1])),
         "exercise_seconds": round(time.perf_counter() - started, 1),
+        # What a learner waits for one item (a slot: the model's drafts, its checks, the fallback when it gives up).
+        "item_p50_s": round(statistics.median(s["slot_seconds"]), 1) if s.get("slot_seconds") else None,
+        "item_max_s": round(max(s["slot_seconds"]), 1) if s.get("slot_seconds") else None,
+        "drafts_written": s.get("drafts", []),
         "items_served": [{"origin": i.origin, "type": i.type, "question": i.question, "options": i.options, "answer": i.answer,
                           "explanation": i.explanation} for i in batch.items],
     }
@@ -170,11 +175,17 @@ def run(args) -> dict:
     from tutor.llm.catalogue import CATALOGUE, model_file
     from tutor.llm.local import LocalChatModel
 
+    if args.threads:  # before any model is loaded: 1 leaves a core to whoever shares the machine
+        import tutor.llm.local
+
+        tutor.llm.local.N_THREADS = args.threads
     extra = {Path(folder).resolve().name: Path(folder).resolve() for folder in args.course_dir}
     _, retriever = _settings(extra)
     cases = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()][: args.questions]
+    from tutor.llm.local import N_THREADS
+
     results = {"course": COURSE, "third_party": list(extra), "questions": len(cases), "exercises_asked": args.n,
-               "cores": os.cpu_count(), "load_before": round(os.getloadavg()[0], 1), "models": {}}
+               "cores": os.cpu_count(), "llama_threads": N_THREADS, "load_before": round(os.getloadavg()[0], 1), "models": {}}
     for name in args.models.split(","):
         entry = CATALOGUE[name]
         model = LocalChatModel(model_file(name))
@@ -201,16 +212,19 @@ COLUMNS = [
     ("TTFT v1 cold / v2 cold / v2 warm s", lambda n, r: f"{r['ttft_v1_cold_s']} / {r['ttft_v2_cold_s']} / {r['ttft_v2_warm_s']}"),
     ("model-written explanations", lambda n, r: f"{r['model_explanations']}/{r['explanations']}"),
     ("model-written items", lambda n, r: f"{r['model_items']}/{r['items']}" if "model_items" in r else "-"),
+    ("item p50 s", lambda n, r: r.get("item_p50_s", "-")),
     ("supported share", lambda n, r: r["supported_share"]),
     ("right answers (all / model)", lambda n, r: f"{r['right_answers']}/{r['explanations']} / {r['right_answers_by_model']}"),
 ]
 
 
-def table(results: dict) -> str:
+def table(results: dict, show_drafts: bool = False) -> str:
     columns = COLUMNS + [
-        (f"model-written items {course}", lambda n, r, c=course: f"{r['third_party'][c]['model_items']}/{r['third_party'][c]['items']}"
-         if c in r.get("third_party", {}) else "-")
-        for course in results.get("third_party", [])
+        column for course in results.get("third_party", []) for column in [
+            (f"model-written items {course}", lambda n, r, c=course: f"{r['third_party'][c]['model_items']}/{r['third_party'][c]['items']}"
+             if c in r.get("third_party", {}) else "-"),
+            (f"item p50 s {course}", lambda n, r, c=course: r["third_party"][c].get("item_p50_s", "-") if c in r.get("third_party", {}) else "-"),
+        ]
     ]
     rows = [[str(get(name, row)) for _, get in columns] for name, row in results["models"].items()]
     headers = [title for title, _ in columns]
@@ -220,12 +234,19 @@ def table(results: dict) -> str:
     after = ", ".join(f"{n}: {r['load_after']}" for n, r in results["models"].items())
     courses = ", ".join([f"demo course ({COURSE})", *results.get("third_party", [])])
     out.append(f"\n{results['questions']} labelled questions (demo course), {results['exercises_asked']} exercises per model and course ({courses}); "
-               f"{results['cores']} cores, load average {results['load_before']} at start ({after} after each model).")
+               f"{results['cores']} cores, {results.get('llama_threads', '?')} llama.cpp threads, load average {results['load_before']} at start ({after} after each model).")
     for name, row in results["models"].items():
         for course, figures in [(COURSE, row), *row.get("third_party", {}).items()]:
             if "drafts" in figures:
                 out.append(f"{name} on {course}: {figures['drafts']} drafts, {figures.get('blind_readings', 0)} blind readings; "
                            f"refused: {figures.get('rejections') or 'none'}; fallback candidates refused: {figures.get('fallback_rejections') or 'none'}")
+    if show_drafts:
+        out.append("\nDrafts the checks refused:")
+        for name, row in results["models"].items():
+            for course, figures in [(COURSE, row), *row.get("third_party", {}).items()]:
+                for draft in figures.get("drafts_written", []):
+                    if draft["problems"]:
+                        out.append(f"{name} {course} [{draft['type']}] {draft['text']} -> {'; '.join(draft['problems'])}")
     out.append("\nItems served (read them: a share of model-written items says nothing of whether a teacher would keep them):")
     for name, row in results["models"].items():
         for course, figures in [(COURSE, row), *row.get("third_party", {}).items()]:
@@ -242,11 +263,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3, help="exercises per model (0: none)")
     parser.add_argument("--max-retries", type=int, default=2, help="fresh samples after a refused exercise draft (the app: TUTOR_LLM_MAX_RETRIES, 2)")
     parser.add_argument("--course-dir", action="append", default=[], help="also write exercises on this folder of third-party material (repeatable)")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (default: the app's, 2)")
+    parser.add_argument("--drafts", action="store_true", help="also print every exercise draft the checks refused")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--out", help="also write the JSON here after each model")
     args = parser.parse_args()
     results = run(args)
-    print(json.dumps(results, indent=2) if args.json else table(results))
+    print(json.dumps(results, indent=2) if args.json else table(results, args.drafts))
 
 
 if __name__ == "__main__":

@@ -178,10 +178,12 @@ def test_model_writes_the_question_then_picks_its_key_among_the_sentence_terms_c
     # A worked exchange from a subject far from the course shows the shape; the course's sentences come last.
     assert "Jupiter" in example["content"] and shown["role"] == "assistant" and "Which planet" in shown["content"]
     assert "Sentence 1: `break` exits the loop immediately" in user["content"] and "Terms: break" in user["content"]
-    # The grammar: one variant per sentence, the question before the key, the key only among that sentence's terms.
+    # A written question is asked of one sentence at a time: the passage's other sentence is not shown with it.
+    assert "Sentence 2" not in user["content"] and "`continue` skips" not in user["content"]
+    # The grammar: the question before the key, the key only among that sentence's terms.
     schema = fake.calls[0]["json_schema"]
     variants = schema.get("anyOf", [schema])
-    assert [v["properties"]["fact"]["enum"] for v in variants] == [[1], [2]]
+    assert [v["properties"]["fact"]["enum"] for v in variants] == [[1]]
     assert variants[0]["properties"]["answer"]["enum"] == ["break"]
     assert list(variants[0]["properties"]) == ["fact", "question", "answer", "full_sentence"]
     assert "wrong_options" not in variants[0]["properties"]
@@ -277,11 +279,12 @@ def test_a_sentence_with_one_term_is_read_blind_against_other_options():
 
 
 def test_a_refused_draft_is_followed_by_a_fresh_sample_of_the_same_prompt():
+    # TWO_TERMS has one sentence to ask about: once the passage's sentences are used up, re-asks are fresh samples.
     fake = _model_with_an_agreeing_blind_reader(
-        _chosen(question="Which statement, break or continue, exits a loop immediately?"),
-        _chosen(),
+        _chosen(question="Which statement, break or continue, leaves the loop at once?", explanation="`break` leaves the loop at once."),
+        _chosen(question="Which statement leaves the loop at once?", explanation="`break` leaves the loop at once."),
     )
-    batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=[PASSAGE, OTHER])
+    batch = ExerciseGenerator(fake, max_retries=1).generate([TWO_TERMS], n=1, types=["short_answer"], pool_passages=[TWO_TERMS, PASSAGE, OTHER])
     assert batch.items[0].attempts == 2 and batch.stats["after_retries"] == 1
     # Not the refused draft and its problems appended (a small model repeats itself): the same prompt, a new seed.
     first, second = [call for call in fake.calls if not _blind_check(call["messages"])]
@@ -298,8 +301,9 @@ def test_fallback_takes_over_when_the_model_cannot():
     assert {i.type for i in batch.items} == {"mcq", "short_answer", "fill_blank"}
     assert all(verify(i) == [] for i in batch.items)
     assert duplicate_pairs(batch.items) == 0
-    # Bounded: one model passage per slot, max_retries + 1 attempts each.
-    assert len(fake.calls) == 3 * 3
+    # Bounded: two model passages per slot, max_retries + 1 drafts each (PASSAGE and OTHER both have two sentences
+    # to ask about; the first draft of a written question goes to the first, the re-asks to the second).
+    assert len(fake.calls) == 3 * 2 * 3
 
 
 def test_batch_covers_different_passages(passages):
@@ -347,7 +351,8 @@ def test_a_question_about_another_sentence_or_about_the_prompt_is_refused():
     # Seen from the 0.5B model: a question copied from elsewhere, and one that asks about "the sentence".
     fake = FakeChatModel([
         _chosen(question="Which built-in function returns the number of items in a list?"),
-        _chosen(question="What is the correct answer to the sentence that exits the loop immediately?"),
+        _chosen(question="What is the correct answer to the sentence that skips the rest of the current pass?", answer="continue",
+                explanation="`continue` skips the rest of the current pass and jumps straight to the next one."),
     ])
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=[PASSAGE, OTHER])
     assert batch.items[0].origin == "extractive"
@@ -424,17 +429,21 @@ def test_a_what_or_which_question_keyed_by_a_thing_or_asking_what_something_does
     assert not [p for p in verify(item) if "asks for a thing" in p], verify(item)
 
 
-def test_the_model_item_keyed_by_a_verb_is_refused_even_when_the_blind_reading_agrees():
-    # The whole path of the item the 1.5B served: the question passed the other checks and the blind reading
-    # (which named the one term the sentence offered); the learner got the quoted item instead.
+def test_a_verb_is_never_offered_as_the_key_of_a_written_question_only_as_a_blank():
+    # The item the 1.5B served: "What is a popular first language for Python?" keyed "read", the one term of its
+    # sentence; after the verifier learnt to refuse it, the 1.5B still picked verbs (7 refused drafts on two
+    # courses). A What/Which question asks for a thing, so a verb is not offered to it at all.
     fake = _model_with_an_agreeing_blind_reader(
         _chosen(question="What is a popular first language for Python?", answer="read",
                 explanation="Python is a general-purpose programming language that is known for being easy to read."))
-    batch = ExerciseGenerator(fake, max_retries=0).generate([GETTING_STARTED], n=1, types=["short_answer"],
-                                                            pool_passages=[GETTING_STARTED, FILES, PASSAGE, OTHER])
-    assert "Terms: read" in fake.prompts[0][-1]["content"]  # the model was offered "read", as the demo course offers it
+    pool = [GETTING_STARTED, FILES, PASSAGE, OTHER]
+    batch = ExerciseGenerator(fake, max_retries=0).generate([GETTING_STARTED], n=1, types=["short_answer"], pool_passages=pool)
+    assert not any("Terms: read" in prompt[-1]["content"] for prompt in fake.prompts), fake.prompts
     assert not batch.items or batch.items[0].origin != "model"
-    assert any("asks for a thing" in kind for kind in batch.stats.get("rejections", {})), batch.stats
+    # A fill-in-the-blank may hide the verb where the course says it ("easy to ____").
+    blank = FakeChatModel(default=json.dumps({"fact": 1, "answer": "read", "full_sentence": GETTING_STARTED.text.split(". ")[0] + "."}))
+    ExerciseGenerator(blank, max_retries=0).generate([GETTING_STARTED], n=1, types=["fill_blank"], pool_passages=pool)
+    assert "Terms: read" in blank.prompts[0][-1]["content"]
 
 
 KINDS_COURSE = [
@@ -475,22 +484,18 @@ def test_a_question_that_shares_only_the_course_subject_and_one_word_with_its_se
     more = [SourcePassage(id=f"py{i}", course="c", concept=f"p{i}", concept_title=f"P{i}", source="p.md", section=f"P{i}", text=text)
             for i, text in enumerate(["Python runs a program line by line.", "Lists in Python hold values in order.",
                                       "Python strings hold text.", "Python reads a file with the `read()` method."])]
-    fake = _model_with_an_agreeing_blind_reader(
-        _chosen(question="What is a popular first language for Python?", answer="read",
-                explanation="Python is a general-purpose programming language that is known for being easy to read."))
-    batch = ExerciseGenerator(fake, max_retries=0).generate([GETTING_STARTED], n=1, types=["short_answer"],
-                                                            pool_passages=[GETTING_STARTED, FILES, *more])
-    assert "Terms: read" in fake.prompts[0][-1]["content"]
-    assert batch.stats["rejections"] == {"the question is not about the chosen sentence": 1}, batch.stats
-    # The same question about the sentence's own words passes this check (1 subject word, 3 of the sentence's).
     from tutor.generation.exercises import Offer, _off_fact, subject_tokens
     from tutor.generation.extractive import facts, term_pool
+    from tutor.generation.models import ChosenItem
 
     subject = subject_tokens([GETTING_STARTED, FILES, *more])
     offered = [Offer(GETTING_STARTED.text.split(". ")[0] + ".", tuple(facts(GETTING_STARTED, term_pool([GETTING_STARTED, FILES]))[:1]))]
+    assert offered[0].terms == ["read"]  # the term the demo course offered with this sentence
+    bad = json.loads(_chosen(question="What is a popular first language for Python?", answer="read"))
+    assert _off_fact(ChosenItem(**bad), "short_answer", offered, subject) == [
+        "the question is not about the chosen sentence (it shares 1 words with it)"]
+    # The same question about the sentence's own words passes this check (1 subject word, 3 of the sentence's).
     good = json.loads(_chosen(question="Which general-purpose language is known for being easy to read?", answer=offered[0].terms[0]))
-    from tutor.generation.models import ChosenItem
-
     assert _off_fact(ChosenItem(**good), "short_answer", offered, subject) == []
 
 

@@ -128,7 +128,9 @@ def sentence_terms(sentence: str, pool_words: frozenset[str] | set[str], words: 
     if emphasised:
         return [(t, "emphasis") for t in emphasised]
     found = [w for w in WORD_TERM.findall(sentence) if w.lower() in pool_words and w.lower() not in STOP]
-    return [(w, "word") for w in sorted(set(found), key=lambda w: -len(w))[:words]]
+    # Longest first, ties in sentence order: a set's order changes with each process's string hashing, and the
+    # same course must offer the same terms (and so give the same quiz) every run.
+    return [(w, "word") for w in sorted(dict.fromkeys(found), key=lambda w: -len(w))[:words]]
 
 
 def stable_hash(*parts: str) -> int:

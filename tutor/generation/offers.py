@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from tutor.generation.extractive import Fact, SourcePassage, Term
+from tutor.generation.extractive import Fact, SourcePassage, Term, term_kind
 from tutor.generation.models import ItemType
 from tutor.generation.text import content_tokens, normalise
+from tutor.generation.wordclass import THING_CLASSES, class_in_sentence
 
 # A question asks "which ..." or "what ...": the shape of a sentence whose key term became the question word
 # (the prompt's worked example shows it); a capital first, a question mark last, no line breaks.
@@ -109,6 +110,13 @@ class Offer:
     @property
     def distractors(self) -> tuple[str, ...]:
         return self.facts[0].distractors
+
+
+def asks_for_a_thing(fact: Fact) -> bool:
+    """Whether the fact's key is a thing where its sentence uses it (a noun, a name, a number, code): the only
+    keys a What/Which question can ask for. Offering the 1.5B a verb ("read", "create") as a key of a written
+    question let it pick one, and the verifier then refused the draft (7 of 53 drafts on two courses)."""
+    return class_in_sentence(fact.answer, fact.sentence, term_kind(fact.answer, fact.sentence)) in THING_CLASSES
 
 
 def offers(found: Sequence[Fact], sentences: int = MODEL_SENTENCES, terms: int = MODEL_TERMS) -> list[Offer]:

@@ -1,0 +1,112 @@
+"""What the model is offered: the same terms every run, and only keys its kind of item can ask for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SENTENCE = "Line editing is also used when using the -e option to the read builtin command (see Section 4.2 [Bash Builtins], page 55)."
+WORDS = ["line", "editing", "using", "builtin", "bash", "builtins", "read", "option", "also", "used"]
+
+
+def test_a_sentences_prose_terms_are_the_same_in_every_process():
+    # Ties of length ("Line", "Bash", "used", "read") were ordered by a set, whose order changes with each
+    # process's string hashing: the Bash manual offered "Line" in one run and "Bash" in the next.
+    code = ("from tutor.generation.extractive import sentence_terms; "
+            f"print(sentence_terms({SENTENCE!r}, frozenset({WORDS!r}), 5))")
+    seen = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT)}
+        seen.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    assert len(seen) == 1, seen
+
+
+import json  # noqa: E402
+
+from tutor.generation.exercises import ExerciseGenerator  # noqa: E402
+from tutor.generation.extractive import SourcePassage  # noqa: E402
+from tutor.llm.fake import FakeChatModel  # noqa: E402
+
+LOOPS = SourcePassage(
+    id="p1", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops > break and continue",
+    text=("Two statements change the normal flow of a loop. `break` exits the loop immediately, skipping any "
+          "remaining items. `continue` skips the rest of the current pass and jumps straight to the next one."),
+)
+COUNTING = SourcePassage(
+    id="p2", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops > Counting",
+    text="To repeat something a fixed number of times, loop over `range()`. A `while` loop keeps running as long as its condition holds.",
+)
+BUILTINS = SourcePassage(
+    id="p5", course="c", concept="functions", concept_title="Functions", source="05-functions.md", section="Functions > Built-ins",
+    text=("Python comes with many built-in functions, such as `print()`, `len()` and `input()`. "
+          "The `return` statement sends a value back to the caller of a function."),
+)
+
+
+def _is_blind_reading(messages) -> bool:
+    return messages[0]["content"].startswith("You are a careful learner taking a quiz")
+
+
+def _draft(question: str, answer: str, sentence: str, fact: int = 1) -> str:
+    return json.dumps({"fact": fact, "question": question, "answer": answer, "full_sentence": sentence})
+
+
+def _writer(*drafts: str) -> FakeChatModel:
+    """Serves the drafts in order; the blind reading names the key of the draft it reads."""
+    queue, last = list(drafts), {}
+
+    def reply(messages):
+        if _is_blind_reading(messages):
+            return json.dumps({"answer": last["answer"]})
+        last.update(json.loads(queue[0]))
+        return queue.pop(0)
+
+    return FakeChatModel(default=reply)
+
+
+def test_a_written_question_is_asked_of_one_sentence_and_a_refused_draft_moves_to_the_next_sentence():
+    # Offered three sentences at once, the 1.5B often named one and asked about another ("not about the chosen
+    # sentence": 15 of its 53 drafts on two courses), and a fresh sample of the same prompt repeated the mistake.
+    fake = _writer(
+        _draft("Which built-in function returns the number of items in a list?", "break", "`break` exits the loop immediately."),
+        _draft("Which statement skips the rest of the current pass of a loop?", "continue",
+               "`continue` skips the rest of the current pass and jumps straight to the next one."),
+    )
+    batch = ExerciseGenerator(fake, max_retries=2).generate([LOOPS], n=1, types=["short_answer"], pool_passages=[LOOPS, COUNTING])
+    (item,) = batch.items
+    assert (item.origin, item.answer, item.attempts) == ("model", "continue", 2)
+    first, second = [call["messages"][-1]["content"] for call in fake.calls if not _is_blind_reading(call["messages"])]
+    assert "`break` exits the loop" in first and "`continue` skips" not in first
+    assert "`continue` skips" in second and "`break` exits the loop" not in second
+    assert batch.stats["rejections"] == {"the question is not about the chosen sentence": 1}
+
+
+def test_the_model_tries_a_second_passage_before_the_fallback_writes_the_item():
+    # One passage per slot: after its refused drafts, the quoted item was served at once.
+    def reply(messages):
+        if _is_blind_reading(messages):
+            return json.dumps({"answer": "while"})
+        if "`while` loop keeps running" in messages[-1]["content"]:
+            return _draft("Which loop keeps running as long as its condition holds?", "while",
+                          "A `while` loop keeps running as long as its condition holds.")
+        return _draft("Which built-in function returns the number of items in a list?", "break", "`break` exits the loop immediately.")
+
+    fake = FakeChatModel(default=reply)
+    batch = ExerciseGenerator(fake, max_retries=1).generate([LOOPS, COUNTING], n=1, types=["short_answer"], pool_passages=[LOOPS, COUNTING])
+    (item,) = batch.items
+    assert (item.origin, item.source_id, item.answer) == ("model", "p2", "while")
+    assert len(batch.stats["slot_seconds"]) == 1  # what the learner waited for the item
+
+
+def test_a_fill_in_the_blank_is_offered_only_the_blanks_the_verifier_keeps():
+    # Served by the 1.5B and refused afterwards: "such as ____, len() and input()" (any built-in fits).
+    fake = FakeChatModel(default=json.dumps({"fact": 1, "answer": "return",
+                                             "full_sentence": "The `return` statement sends a value back to the caller of a function."}))
+    batch = ExerciseGenerator(fake, max_retries=0).generate([BUILTINS], n=1, types=["fill_blank"], pool_passages=[BUILTINS, LOOPS, COUNTING])
+    shown = fake.prompts[0][-1]["content"]
+    assert "such as" not in shown and "Sentence 1: The `return` statement" in shown
+    assert batch.items[0].origin == "model" and batch.items[0].answer == "return"
