@@ -192,16 +192,23 @@ def run(args) -> dict:
         row = {"title": entry.title, "licence": entry.licence, "size_mb": round(entry.size / 1e6)}
         row.update(speed(model, retriever, cases[0]["question"], cases[-1]["question"]))
         row.update(explanations(model, retriever, cases))
+        results["models"][name] = row
         if args.n:
             row.update(exercises(model, retriever, args.n, args.max_retries))
             # The same measurement on each third-party course: material the prompts were not written against.
-            row["third_party"] = {course: exercises(model, retriever, args.n, args.max_retries, course) for course in extra}
+            row["third_party"] = {}
+            for course in extra:
+                _save(args.out, results)  # partial results survive an interrupted run
+                row["third_party"][course] = exercises(model, retriever, args.n, args.max_retries, course)
         row["load_after"] = round(os.getloadavg()[0], 1)
-        results["models"][name] = row
         print(f"[{name} done: load {row['load_after']}]", file=sys.stderr, flush=True)
-        if args.out:  # partial results survive an interrupted run
-            Path(args.out).write_text(json.dumps(results, indent=2))
+        _save(args.out, results)
     return results
+
+
+def _save(out: str | None, results: dict) -> None:
+    if out:
+        Path(out).write_text(json.dumps(results, indent=2))
 
 
 COLUMNS = [

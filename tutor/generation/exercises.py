@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from itertools import cycle
 from typing import Sequence
 
 from tutor.errors import GenerationError, ModelError, NotFoundError
 from tutor.generation.blind_reading import blind_reading
-from tutor.generation.extractive import (Fact, SourcePassage, Term, asked_sentence, extractive_items, facts, front_matter, stable_hash,
-                                        term_pool)
+from tutor.generation.extractive import (Fact, SourcePassage, Term, asked_sentence, distractors_for, extractive_items, facts,
+                                        front_matter, stable_hash, term_kind, term_pool)
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 # The offers to the model (re-exported: callers and tests import them from here).
 from tutor.generation.offers import (MODEL_SENTENCES, MODEL_TERMS, Offer, asks_for_a_thing, choice_schema, model_terms,  # noqa: F401
-                                    offers, subject_tokens)
+                                    offerable, offers, subject_tokens)
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
 from tutor.llm.base import ChatModel
@@ -46,8 +47,6 @@ EXPLANATION_SUPPORT = 0.8  # share of the explanation's content words found in t
 # Re-asks draw a fresh sample of the same prompt at this temperature (tutor.llm.structured: a small model
 # shown its refused draft repeats it; the prompt is already in llama.cpp's cache, so a sample costs its tokens).
 RESAMPLE_TEMPERATURE = 0.8
-# Facts read from a passage before the ones no item type can ask for are left out (offers keeps MODEL_SENTENCES sentences).
-OFFER_CANDIDATES = 4 * MODEL_SENTENCES * MODEL_TERMS
 MODEL_PASSAGES_PER_SLOT = 2  # passages the model tries per slot before the fallback writes (each try costs up to max_retries + 1 drafts)
 DIFFICULTY_BY_TYPE = {"mcq": "easy", "fill_blank": "easy", "short_answer": "medium"}
 
@@ -156,10 +155,7 @@ class ExerciseGenerator:
         the 1.5B often named one and asked about another: the biggest refusal of its drafts (15 of 53 on two
         courses); and a fresh sample of the same prompt mostly repeated the same mistake. A fill-in-the-blank has
         no question to stray, so it keeps the choice among the sentences."""
-        used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
-        found = facts(passage, pool, embedder=self.embedder, used_answers=used_answers, used_sentences=_asked(peers),
-                      need_distractors=item_type == "mcq", limit=OFFER_CANDIDATES, words_per_sentence=MODEL_TERMS)
-        offered = offers([fact for fact in found if self._askable(fact, item_type, passage, peers)])
+        offered = self._offers(item_type, passage, peers, pool)
         requests = [offered] if item_type == "fill_blank" else [[offer] for offer in offered]
         drafts_left, drafts_before = self.max_retries + 1, 0
         for index, request in enumerate(requests):
@@ -212,6 +208,26 @@ class ExerciseGenerator:
         attempts = drafts_before + result.attempts
         stats["first_try" if attempts == 1 else "after_retries"] += 1
         return self._to_exercise(result.value, item_type, passage, offered, attempts), result.attempts
+
+    def _offers(self, item_type: ItemType, passage: SourcePassage, peers, pool) -> list[Offer]:
+        """The passage's first MODEL_SENTENCES sentences with facts this item type can ask for, MODEL_TERMS terms each.
+        Wrong options (an embedding of every course term of the key's kind) are computed only for the facts offered."""
+        used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
+        groups: dict[str, int] = {}
+        kept: list[Fact] = []
+        for fact in facts(passage, pool, used_answers=used_answers, used_sentences=_asked(peers), words_per_sentence=MODEL_TERMS):
+            if fact.sentence not in groups and len(groups) >= MODEL_SENTENCES:
+                break
+            if not offerable(fact) or groups.get(fact.sentence, 0) >= MODEL_TERMS or not self._askable(fact, item_type, passage, peers):
+                continue
+            if item_type == "mcq":
+                wrong = distractors_for(fact.answer, fact.sentence, passage.concept, pool, self.embedder, kind=term_kind(fact.answer, fact.sentence))
+                if not wrong:
+                    continue
+                fact = replace(fact, distractors=tuple(wrong))
+            groups[fact.sentence] = groups.get(fact.sentence, 0) + 1
+            kept.append(fact)
+        return offers(kept)
 
     def _askable(self, fact: Fact, item_type: ItemType, passage: SourcePassage, peers) -> bool:
         """Whether to offer this fact for this item type: the model can only choose what the verifier would keep.

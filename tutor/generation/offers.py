@@ -119,13 +119,17 @@ def asks_for_a_thing(fact: Fact) -> bool:
     return class_in_sentence(fact.answer, fact.sentence, term_kind(fact.answer, fact.sentence)) in THING_CLASSES
 
 
+def offerable(fact: Fact) -> bool:
+    """A key with a double quote or a backslash (`print("Done")`) cannot be a grammar choice: llama-cpp-python's
+    schema converter escapes it wrongly, and llama.cpp crashes the process on the grammar it then reads."""
+    return '"' not in fact.answer and "\\" not in fact.answer
+
+
 def offers(found: Sequence[Fact], sentences: int = MODEL_SENTENCES, terms: int = MODEL_TERMS) -> list[Offer]:
     """The facts grouped by sentence, in course order: at most `sentences` sentences of `terms` terms each."""
     grouped: dict[str, list[Fact]] = {}
     for fact in found:
-        # A key with a double quote or a backslash (`print("Done")`) cannot be a grammar choice: llama-cpp-python's
-        # schema converter escapes it wrongly, and llama.cpp crashes the process on the grammar it then reads.
-        if '"' in fact.answer or "\\" in fact.answer:
+        if not offerable(fact):
             continue
         if fact.sentence not in grouped and len(grouped) >= sentences:
             continue
