@@ -29,6 +29,7 @@ from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemTyp
 # The offers to the model (re-exported: callers and tests import them from here).
 from tutor.generation.offers import (MODEL_SENTENCES, MODEL_TERMS, Offer, asks_for_a_thing, choice_schema, model_terms,  # noqa: F401
                                     offerable, offers, subject_tokens)
+from tutor.generation.remembered import RememberingEmbedder
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
 from tutor.llm.base import ChatModel
@@ -83,6 +84,7 @@ class ExerciseGenerator:
         self._pool: Sequence[Term] = ()
         self.model = model
         self.embedder = embedder
+        self._embedder = embedder  # for one batch: `embedder`, remembering each text's vector
         self.max_retries = max_retries
         self.prompt = load_prompt("exercise")
         self.check_prompt = load_prompt("exercise-check", check_version)
@@ -99,6 +101,7 @@ class ExerciseGenerator:
 
         `existing` are items already written (the question bank's): none of the new items repeats one, and
         passages no item came from yet go first."""
+        self._embedder = RememberingEmbedder(self.embedder) if self.embedder is not None else None
         pool = term_pool(pool_passages or passages)
         offer_pool = model_terms(pool, pool_passages or passages)
         self._subject = subject_tokens(pool_passages or passages)
@@ -138,9 +141,9 @@ class ExerciseGenerator:
                 return item
         for passage in order:
             used_answers = {normalise(p.answer) for p in peers if p.source_id == passage.id}
-            for candidate in extractive_items(passage, item_type, pool, embedder=self.embedder, used_answers=used_answers,
+            for candidate in extractive_items(passage, item_type, pool, embedder=self._embedder, used_answers=used_answers,
                                               used_sentences=_asked(peers)):
-                problems = verify(candidate, peers, self.embedder)
+                problems = verify(candidate, peers, self._embedder)
                 if not problems:
                     stats["fallback"] += 1
                     return candidate
@@ -176,7 +179,7 @@ class ExerciseGenerator:
 
         def check(chosen: ChosenItem) -> list[str]:
             problems = _choice_problems(chosen, item_type, offered) or _off_fact(chosen, item_type, offered, self._subject)
-            problems = problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self.embedder)
+            problems = problems or verify(self._to_exercise(chosen, item_type, passage, offered, 0), peers, self._embedder)
             return problems or self._blind_reading(chosen, item_type, offered, stats, passage)
 
         try:
@@ -221,7 +224,7 @@ class ExerciseGenerator:
             if not offerable(fact) or groups.get(fact.sentence, 0) >= MODEL_TERMS or not self._askable(fact, item_type, passage, peers):
                 continue
             if item_type == "mcq":
-                wrong = distractors_for(fact.answer, fact.sentence, passage.concept, pool, self.embedder, kind=term_kind(fact.answer, fact.sentence))
+                wrong = distractors_for(fact.answer, fact.sentence, passage.concept, pool, self._embedder, kind=term_kind(fact.answer, fact.sentence))
                 if not wrong:
                     continue
                 fact = replace(fact, distractors=tuple(wrong))
@@ -239,10 +242,10 @@ class ExerciseGenerator:
         built = Exercise.from_passage(passage, type="fill_blank", question=fact.blanked, options=[], answer=fact.answer,
                                       explanation=fact.sentence, difficulty=DIFFICULTY_BY_TYPE[item_type], origin="model",
                                       attempts=0, prompt_id=self.prompt.id, prompt_version=self.prompt.version, model=self.model.name)
-        return not verify(built, peers, self.embedder)
+        return not verify(built, peers, self._embedder)
 
     def _blind_reading(self, chosen: ChosenItem, item_type: ItemType, offered: list[Offer], stats: dict, passage: SourcePassage) -> list[str]:
-        return blind_reading(self.model, self.check_prompt, chosen, item_type, offered, passage, self._pool, self.embedder, stats)
+        return blind_reading(self.model, self.check_prompt, chosen, item_type, offered, passage, self._pool, self._embedder, stats)
 
     def _to_exercise(self, chosen: ChosenItem, item_type: ItemType, passage: SourcePassage, offered: list[Offer], attempts: int) -> Exercise:
         offer = offered[min(max(chosen.fact, 1), len(offered)) - 1]
