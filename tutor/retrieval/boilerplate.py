@@ -41,7 +41,8 @@ def strip_html_chrome(html: str) -> str:
     except ImportError:  # pragma: no cover - lxml comes with trafilatura
         return html
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+        # The text is already decoded: say so, or a page without a charset declaration is read as Latin-1.
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (ValueError, lxml.etree.ParserError):
         return html
     doomed = []
