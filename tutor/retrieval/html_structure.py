@@ -46,7 +46,7 @@ def mark_headings(tree) -> None:
         if parent is None:
             continue
         if not title:
-            _remove_keeping_tail(heading)
+            remove_keeping_tail(heading)
             continue
         paragraph = lxml.html.Element("p")
         paragraph.text = f"{_MARK}{heading.tag[1]}{_MARK} {title}"
@@ -76,7 +76,8 @@ def fence_preformatted(tree) -> None:
         pre.append(code)
 
 
-def _remove_keeping_tail(element) -> None:
+def remove_keeping_tail(element) -> None:
+    """Remove an element but not the text that follows it (lxml stores that on the element, as its tail)."""
     parent = element.getparent()
     if element.tail:
         previous = element.getprevious()
