@@ -141,3 +141,48 @@ def test_a_batch_embeds_each_text_once():
         [LOOPS, COUNTING, BUILTINS], n=3, pool_passages=[LOOPS, COUNTING, BUILTINS])
     assert len(batch.items) == 3
     assert embedder.seen and max(embedder.seen.values()) == 1, {t: n for t, n in embedder.seen.items() if n > 1}
+
+
+def test_a_written_question_is_not_offered_a_key_its_sentence_names_beside_other_members():
+    # Served by the 1.5B and kept by every check, refused by a teacher: "Which kind of loop is used in Python?" keyed
+    # "for" (while is as right), "Which type of numbers …?" keyed "integers", "What is the name of one of the
+    # built-in functions?" keyed print(). A fill-in-the-blank of the same sentence says which member it wants.
+    from tutor.generation.extractive import Fact
+    from tutor.generation.offers import one_of_several
+
+    def fact(sentence, key):
+        return Fact(sentence=sentence, answer=key, blanked=sentence.replace(key, "____", 1), distractors=())
+
+    assert one_of_several(fact("Python has two kinds of loop, for and while.", "for"))
+    assert one_of_several(fact("Python has two kinds of loop, for and while.", "while"))
+    assert one_of_several(fact("Python has two everyday number types, integers and floating-point numbers.", "integers"))
+    assert one_of_several(fact("You have used built-in functions, such as print(), len() and input().", "print()"))
+    assert not one_of_several(fact("The break statement exits a loop immediately, skipping any remaining items.", "break"))
+    assert not one_of_several(fact("A module is simply a file of Python code that you can reuse by importing it.", "module"))
+    loops = SourcePassage(id="k", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops",
+                          text="Python has two kinds of loop, `for` and `while`. The `break` statement exits a loop immediately.")
+    fake = FakeChatModel(default="{}")
+    ExerciseGenerator(fake, max_retries=0).generate([loops], n=1, types=["short_answer"], pool_passages=[loops, LOOPS, COUNTING])
+    shown = " ".join(prompt[-1]["content"] for prompt in fake.prompts)
+    assert "Terms: break" in shown and "two kinds of loop" not in shown
+
+
+def test_a_question_asking_for_one_of_several_things_is_refused():
+    # Served by the 1.5B: "What is one of the most used types in Python?" (Lists; strings are as right).
+    from tutor.generation.models import Exercise
+    from tutor.generation.verifier import verify
+
+    item = Exercise(type="short_answer", question="What is one of the most used types in Python?", options=[], answer="Lists",
+                    explanation="Lists are one of the most used types in Python.", difficulty="medium", course="c", concept="lists",
+                    source_id="l", source_text="Lists are one of the most used types in Python. A list holds values in order.",
+                    origin="model", prompt_id="exercise", prompt_version=4, model="fake")
+    assert any("asks for several things" in p for p in verify(item)), verify(item)
+
+
+def test_a_clause_joined_by_and_is_no_list():
+    from tutor.generation.extractive import Fact
+    from tutor.generation.offers import one_of_several
+
+    sentence = "`break` leaves the loop at once, and `continue` only skips to the next pass of it."
+    for key in ("`break`", "`continue`"):
+        assert not one_of_several(Fact(sentence=sentence, answer=key.strip("`"), blanked=sentence.replace(key, "____"), distractors=()))

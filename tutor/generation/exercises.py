@@ -28,7 +28,7 @@ from tutor.generation.extractive import (Fact, SourcePassage, Term, asked_senten
 from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemType
 # The offers to the model (re-exported: callers and tests import them from here).
 from tutor.generation.offers import (MODEL_SENTENCES, MODEL_TERMS, Offer, asks_for_a_thing, choice_schema, model_terms,  # noqa: F401
-                                    offerable, offers, subject_tokens)
+                                    offerable, offers, one_of_several, subject_tokens)
 from tutor.generation.remembered import RememberingEmbedder
 from tutor.generation.text import content_tokens, lexical_support, normalise
 from tutor.generation.verifier import verify
@@ -238,7 +238,7 @@ class ExerciseGenerator:
         built by code, so it is checked whole here (a blank before its noun, one member of a list, a repeat of a
         peer), the explanation being the one thing left to the model."""
         if item_type != "fill_blank":
-            return asks_for_a_thing(fact)
+            return asks_for_a_thing(fact) and not one_of_several(fact)
         built = Exercise.from_passage(passage, type="fill_blank", question=fact.blanked, options=[], answer=fact.answer,
                                       explanation=fact.sentence, difficulty=DIFFICULTY_BY_TYPE[item_type], origin="model",
                                       attempts=0, prompt_id=self.prompt.id, prompt_version=self.prompt.version, model=self.model.name)

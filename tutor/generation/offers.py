@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from tutor.generation.extractive import Fact, SourcePassage, Term, term_kind
-from tutor.generation.models import ItemType
+from tutor.generation.models import BLANK, ItemType
 from tutor.generation.text import content_tokens, normalise
 from tutor.generation.wordclass import THING_CLASSES, class_in_sentence
 
@@ -117,6 +117,33 @@ def asks_for_a_thing(fact: Fact) -> bool:
     keys a What/Which question can ask for. Offering the 1.5B a verb ("read", "create") as a key of a written
     question let it pick one, and the verifier then refused the draft (7 of 53 drafts on two courses)."""
     return class_in_sentence(fact.answer, fact.sentence, term_kind(fact.answer, fact.sentence)) in THING_CLASSES
+
+
+_EXAMPLE_LEAD = re.compile(r"\b(such as|like|including|e\.g\.)\s*$", re.IGNORECASE)
+_COORDINATOR_BEFORE = re.compile(r"(,|\band|\bor)$", re.IGNORECASE)
+_COORDINATOR_AFTER = re.compile(r"^\s*(,|and\b|or\b)\s*", re.IGNORECASE)
+MEMBER_WORDS = 3  # a list member is a short phrase ("`while`", "floating-point numbers"); a longer one is a clause
+
+
+def one_of_several(fact: Fact) -> bool:
+    """Whether the sentence names the key beside other members of a set ("Python has two kinds of loop, `for` and
+    `while`"): a written question then asks for any of them ("Which kind of loop is used in Python?" keyed "for";
+    served by the 1.5B, with "integers" of "integers and floating-point numbers" and `print()` of "such as `print()`,
+    `len()` and `input()`"). A fill-in-the-blank keeps its place in the sentence, which says which member it is.
+    A clause joined by "and" ("`break` leaves the loop at once, and `continue` skips …") is no list."""
+    before, _, after = fact.blanked.partition(BLANK)
+    before = before.rstrip()
+    if _EXAMPLE_LEAD.search(before):
+        return True
+    coordinator = _COORDINATOR_BEFORE.search(before)
+    if coordinator and _is_member(re.split(r"[,;:(]", before[: coordinator.start()].rstrip(" ,"))[-1]):
+        return True
+    coordinator = _COORDINATOR_AFTER.match(after)
+    return bool(coordinator and _is_member(re.split(r"[,;:.!?)]|\band\b|\bor\b", after[coordinator.end():])[0]))
+
+
+def _is_member(phrase: str) -> bool:
+    return 0 < len(phrase.split()) <= MEMBER_WORDS
 
 
 def offerable(fact: Fact) -> bool:
