@@ -253,7 +253,7 @@ class ChunkQuestions:
         if not rows:
             return {}
         seconds = [r["seconds"] for r in rows]
-        loads = [r["load"] for r in rows if r.get("load") is not None] or [float("nan")]
+        loads = [r["load"] for r in rows if r.get("load") is not None] or [float("nan")]  # nan: written before loads were kept
         return {"chunks": len(rows), "median_s": statistics.median(seconds), "mean_s": statistics.fmean(seconds),
                 "load_min": min(loads), "load_max": max(loads)}
 

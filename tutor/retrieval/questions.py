@@ -100,7 +100,8 @@ class QuestionWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         # The seconds and the load average they were written at, so a benchmark can say what writing cost.
-        record = {"questions": questions, "seconds": getattr(reply, "latency_s", None), "load": os.getloadavg()[0]}
+        record = {"questions": questions, "model": getattr(self.model, "name", ""), "seconds": getattr(reply, "latency_s", None),
+                  "load": os.getloadavg()[0]}
         tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(path)  # atomic: a killed ingest never leaves half a cache entry
         self.written += 1
