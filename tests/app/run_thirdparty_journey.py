@@ -4,8 +4,9 @@ Debian documentation package and takes minutes), a script whose screenshots a pe
     apt-get download git-doc && dpkg-deb -x git-doc_*.deb .tutor/debs/extracted
     PYTHONPATH=$PWD python tests/app/run_thirdparty_journey.py --docs .tutor/debs/extracted/usr/share/doc/git-doc \
         --home .tutor/journey-home --shots .tutor/journey-shots --port 7871 [--llm fake|local]
+    # any other material: --docs FOLDER --files A.html B.pdf --course ID --title TEXT --questions FILE
 
-An instructor uploads git-doc's gittutorial.html and gittutorial-2.html through the Upload tab and looks at
+An instructor uploads the files (by default git-doc's gittutorial.html and gittutorial-2.html) and looks at
 the concept map and the question bank; a learner asks several questions, presses Explain more simply, Quiz
 me, then answers ten exercises (a hint on each, right and wrong answers in turn), looks at Progress; the
 instructor looks at the question bank again. Each step saves a numbered screenshot and prints what the page
@@ -79,7 +80,12 @@ def sign_in(browser, url: str, name: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--docs", type=Path, required=True)
+    parser.add_argument("--docs", type=Path, required=True, help="a folder of course files")
+    parser.add_argument("--files", nargs="*", default=["gittutorial.html", "gittutorial-2.html"],
+                        help="the files under --docs the instructor uploads (default: git-doc's two tutorial pages)")
+    parser.add_argument("--course", default="git-tutorial")
+    parser.add_argument("--title", default="Git tutorial (git-doc)")
+    parser.add_argument("--questions", type=Path, help="the learner's questions, one a line (default: five on git)")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--shots", type=Path, required=True)
     parser.add_argument("--port", type=int, default=7871)
@@ -102,16 +108,18 @@ def main() -> None:
     served: list[str] = []
     try:
         wait_until(lambda: _answers(url), "the server", timeout_ms=300_000, poll_s=1)
-        files = [args.docs / "gittutorial.html", args.docs / "gittutorial-2.html"]
+        files = [args.docs / name for name in args.files]
+        questions = args.questions.read_text().split("\n") if args.questions else QUESTIONS
+        questions = [q.strip() for q in questions if q.strip()]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             if args.chat_only:
-                _chat(run, sign_in(browser, url, "ada"), expect)
+                _chat(run, sign_in(browser, url, "ada"), expect, questions)
                 return
             teacher = sign_in(browser, url, "teacher")
             teacher.get_by_role("tab", name="Upload").click()
-            teacher.locator("#up-course textarea, #up-course input").first.fill("git-tutorial")
-            teacher.locator("#up-title textarea, #up-title input").first.fill("Git tutorial (git-doc)")
+            teacher.locator("#up-course textarea, #up-course input").first.fill(args.course)
+            teacher.locator("#up-title textarea, #up-title input").first.fill(args.title)
             teacher.locator("#up-files input[type=file]").set_input_files([str(f) for f in files])
             t0 = time.monotonic()
             teacher.locator("#upload-btn").click()
@@ -137,7 +145,7 @@ def main() -> None:
             run.shot(teacher, "teacher bank pool ready", f"{time.monotonic() - t0:.0f} s; " + pool.inner_text())
 
             ada = sign_in(browser, url, "ada")
-            _chat(run, ada, expect)
+            _chat(run, ada, expect, questions)
             exercise = ada.locator("#exercise")
             feedback = ada.locator("#feedback")
             for n, right in enumerate(SCRIPT, 1):
@@ -192,10 +200,10 @@ def main() -> None:
     print(f"distinct items served: {len(set(served))} of {len(served)}; problems: {run.problems or 'none'}")
 
 
-def _chat(run: Run, ada, expect) -> None:
-    """The learner asks QUESTIONS, presses Explain more simply, then Quiz me."""
+def _chat(run: Run, ada, expect, questions: list[str]) -> None:
+    """The learner asks `questions`, presses Explain more simply, then Quiz me."""
     chatbot = ada.locator("#chatbot")
-    for question in QUESTIONS:
+    for question in questions:
         before = chatbot.inner_text().count("Sources") + chatbot.inner_text().count("could not find")
         ada.locator("#question textarea").fill(question)
         t0 = time.monotonic()

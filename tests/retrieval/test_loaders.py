@@ -197,3 +197,41 @@ def test_program_output_underlined_with_dashes_in_html_is_not_a_heading(tmp_path
     doc = load_document(write(tmp_path, "accessdb.html", html), "accessdb.html", MB)
     assert [s.heading_path[-1] for s in doc.sections] == ["1.4. Accessing a Database"]
     assert "internal commands that are not SQL commands" in doc.sections[0].text
+
+
+def _docbook_section(level: int, title: str, body: str, inner: str = "") -> str:
+    # DocBook wraps every title in <div class="titlepage"><div><div><hN> and starts it with an empty anchor.
+    return (f'<div class="section"><div class="titlepage"><div><div><h{level} class="title"><a id="{title[:6]}"/>'
+            f"{title}</h{level}></div></div></div>{body}{inner}</div>")
+
+
+def test_docbook_section_titles_become_heading_paths(tmp_path):
+    # The Debian Reference's chapters are DocBook pages like this one; trafilatura kept their paragraphs and
+    # dropped every section title, so a 15,000-word chapter was one section with no heading path to cite.
+    para = "<p>The shell reads each line you type, expands it and runs the command it names for you. </p>" * 3
+    sections = "".join(
+        _docbook_section(2, f"1.{n}.\u00a0Section {n}", para,
+                         "".join(_docbook_section(3, f"1.{n}.{m}. Topic {n}.{m} naïve", para) for m in range(1, 4)))
+        for n in range(1, 4))
+    html = (f'<html><head><title>Chapter 1. Tutorials</title></head><body><div class="chapter">'
+            f'<div class="titlepage"><div><div><h1 class="title">Chapter 1. Tutorials</h1></div></div></div>{para}{sections}'
+            "</div></body></html>")
+    doc = load_document(write(tmp_path, "ch01.en.html", html), "ch01.en.html", MB)
+    paths = [s.heading_path for s in doc.sections]
+    assert ["Chapter 1. Tutorials", "1.2. Section 2", "1.2.3. Topic 2.3 naïve"] in paths  # no-break space: a space
+    assert len(doc.sections) == 13  # the chapter's opening, 3 sections and their 9 subsections
+
+
+def test_a_root_prompt_in_a_terminal_session_is_not_a_heading(tmp_path):
+    # '#' is the root shell's prompt; an unfenced <pre> let "# apt-get install mc vim" become a heading,
+    # and so a concept of its own on the course's concept map.
+    html = """<html><head><title>Packages</title></head><body><div class="section"><h2>1.10. Packages for the newbie</h2>
+    <p>It is a good idea to install a few additional command line packages such as mc and vim with apt-get.</p>
+    <pre class="screen"># apt-get update
+ ...
+# apt-get install mc vim sudo aptitude
+ ...</pre>
+    <p>If you already had these packages installed, no new packages are installed.</p></div></body></html>"""
+    doc = load_document(write(tmp_path, "packages.html", html), "packages.html", MB)
+    assert [s.heading_path[-1] for s in doc.sections] == ["1.10. Packages for the newbie"]
+    assert "```\n# apt-get update\n ...\n# apt-get install mc vim sudo aptitude" in doc.sections[0].text

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tutor.retrieval.html_structure import remove_keeping_tail
+
 # Classes and ids that documentation generators and site templates give their chrome (Sphinx,
 # DocBook, MkDocs, Javadoc, most CMS themes). Matched as whole words of the class attribute.
 _CHROME_CLASSES = (
@@ -41,7 +43,8 @@ def strip_html_chrome(html: str) -> str:
     except ImportError:  # pragma: no cover - lxml comes with trafilatura
         return html
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+        # The text is already decoded: say so, or a page without a charset declaration is read as Latin-1.
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (ValueError, lxml.etree.ParserError):
         return html
     doomed = []
@@ -57,17 +60,8 @@ def strip_html_chrome(html: str) -> str:
         ):
             doomed.append(element)
     for element in doomed:
-        parent = element.getparent()
-        if parent is None:
-            continue
-        # Keep the text that follows the element (lxml stores it on the element as its tail).
-        if element.tail:
-            previous = element.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + element.tail
-            else:
-                parent.text = (parent.text or "") + element.tail
-        parent.remove(element)
+        if element.getparent() is not None:
+            remove_keeping_tail(element)
     return lxml.html.tostring(tree, encoding="unicode")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from tutor.errors import DocumentError
+from tutor.retrieval.html_structure import keep_structure, restore_headings
 from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_leader_lines, strip_running_lines
 from tutor.retrieval.documents import LoadedDocument, Section
 
@@ -167,7 +168,7 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     import trafilatura
 
     body = trafilatura.extract(
-        strip_html_chrome(html),
+        keep_structure(strip_html_chrome(html)),
         output_format="markdown",
         include_formatting=True,
         include_links=False,
@@ -177,7 +178,7 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
     )
     if not body or not body.strip():
         raise DocumentError(path, "no main text found in the HTML page")
-    body = strip_heading_marks(body)
+    body = strip_heading_marks(restore_headings(body))
     meta = trafilatura.extract_metadata(html)
     title = _manual_page_summary(html) or (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
     return strip_heading_marks(title).strip(), body
