@@ -1,7 +1,7 @@
 """Retrieval benchmark: quality on both dev sets, ingest speed, query latency at 10k and 100k chunks.
 
     python benchmarks/retrieval.py [--json] [--cv] [--quality-only] [--skip-scale] [--demo-only] [--embedding-model M]
-                                   [--rewrite MODEL [--rewrite-prompt 1,2]]
+                                   [--rewrite MODEL [--rewrite-prompt 1,2]] [--chunk-questions MODEL]
 
 Quality: every question of evals/datasets/retrieval_dev.jsonl (our demo course) and of
 evals/datasets/retrieval_thirdparty.jsonl (the PostgreSQL tutorial as HTML and the Bash Reference
@@ -26,6 +26,11 @@ the original's (measured, not in the product: on the dev sets it cost the demo s
 tutorial more than it bought on the Bash manual; docs/measurements.md); it prints the model's seconds per question beside the load
 average. Rewrites are kept in .tutor/bench-rewrites (with the seconds and load they were measured at),
 so a second run measures the ranking without the model.
+`--chunk-questions MODEL` adds the row "hybrid + chunk questions": a second store, ingested with the
+setting `chunk_questions` on, where that chat model wrote a few learner questions for every chunk
+(prompts/chunk-questions; one llama.cpp thread by default) and search scores each chunk by its best
+question too. The questions are cached in .tutor/bench-questions by model, prompt and chunk text, so
+only the first run pays the model (it prints the seconds per chunk beside the load average).
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ VARIANTS = (
     ("hybrid v0 (RSF 0.5)", "v0", {}),
     ("hybrid", "hybrid", {}),
 )
+QUESTIONS_ROW = "hybrid + chunk questions"
 CV_SENTENCE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 CV_LEXICAL = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
@@ -203,7 +209,57 @@ class Rewriter:
                 "load_min": min(r["load"] for r in rows), "load_max": max(r["load"] for r in rows), "questions": len(rows)}
 
 
-def collect(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None) -> dict[str, list[tuple[dict, object]]]:
+# -- learner questions written for each chunk at ingest (document expansion) ----------------------
+
+QUESTIONS_CACHE = ROOT / ".tutor" / "bench-questions"  # kept across runs: writing costs seconds of the model a chunk
+
+
+class CacheOnly:
+    """A model that answers nothing: with it, only chunks whose questions are cached get questions (a partial
+    measurement when writing for every chunk would take too long; the benchmark prints how many chunks had them)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def complete(self, messages, **options):
+        from tutor.errors import LLMUnavailableError
+
+        raise LLMUnavailableError("cache only: no model is run")
+
+
+class ChunkQuestions:
+    """The chat model that writes each chunk's questions (prompts/chunk-questions), with its on-disk cache."""
+
+    def __init__(self, model_name: str, home: Path, threads: int | None = None, cached_only: bool = False):
+        self.model_name, self.home, self.threads, self.cached_only = model_name, home, threads, cached_only
+
+    def writer(self):
+        import tutor.llm.local
+        from tutor.llm.registry import build
+        from tutor.retrieval.questions import QuestionWriter
+
+        if self.threads:  # one thread leaves the other core to the rest of the machine
+            tutor.llm.local.N_THREADS = self.threads
+        settings = settings_for(self.home, llm="local", llm_local_model=self.model_name)
+        model = CacheOnly(tutor.llm.local.LocalChatModel(tutor.llm.local.default_model_path(self.model_name)).name) \
+            if self.cached_only else build(settings)
+        return QuestionWriter(model, QUESTIONS_CACHE)
+
+    @staticmethod
+    def cost() -> dict:
+        """Seconds a chunk and the load average they were written at, over every cached chunk."""
+        rows = [json.loads(p.read_text()) for p in QUESTIONS_CACHE.rglob("*.json")]
+        rows = [r for r in rows if r.get("seconds") is not None]
+        if not rows:
+            return {}
+        seconds = [r["seconds"] for r in rows]
+        loads = [r["load"] for r in rows if r.get("load") is not None] or [float("nan")]  # nan: written before loads were kept
+        return {"chunks": len(rows), "median_s": statistics.median(seconds), "mean_s": statistics.fmean(seconds),
+                "load_min": min(loads), "load_max": max(loads)}
+
+
+def collect(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None,
+            questions: ChunkQuestions | None = None) -> dict[str, list[tuple[dict, object]]]:
     """course -> [(question, Candidates)]: every question searched once, all signals kept.
 
     The store lives in `home` and is reused across runs (ingest skips unchanged files): embedding the
@@ -227,6 +283,16 @@ def collect(home: Path, skip_thirdparty: bool = False, rewriters: list | None = 
                 rows.append((case, Rewritten(found, retriever.candidates(line, course, n=40) if line else None, line,
                                              retriever.embed_query(case["question"]))))
             out[f"{course}:rewrite:{rewriter.version}"] = rows
+    if questions:  # a second store, ingested with each chunk's questions, searched with the same questions
+        q_settings = settings_for(home / "with-questions", chunk_questions=True)
+        q_retriever = Retriever(q_settings, embedder=retriever.embedder)
+        writer = questions.writer()
+        for course, paths, cases in dev_sets(skip_thirdparty):
+            ingest(paths, course, q_retriever.store, q_retriever.embedder, q_settings, questions=writer)
+            out[f"{course}:questions"] = [(case, q_retriever.candidates(case["question"], course, n=40)) for case in cases]
+            stored = list(q_retriever.store.rows(q_retriever.store.raw_collection(course), include_documents=False))
+            out[f"{course}:questions:coverage"] = (sum(1 for p in stored if p.questions), len(stored))
+        settings_for(home)
     return out
 
 
@@ -296,9 +362,9 @@ def scores(results: list[tuple[dict, object]], mode: str, weights: dict) -> dict
     }
 
 
-def quality(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None) -> dict:
+def quality(home: Path, skip_thirdparty: bool = False, rewriters: list | None = None, questions: ChunkQuestions | None = None) -> dict:
     """{set: {variant: scores}} for the demo set, each third-party material and the third-party set as a whole."""
-    collected = collect(home, skip_thirdparty, rewriters)
+    collected = collect(home, skip_thirdparty, rewriters, questions)
     courses = [c for c in collected if ":" not in c]
     table: dict = {"chunks": {c: collected[c + ":chunks"] for c in courses}}
     extra = [(f"rewrite v{r.version} alone", "rewrite-only", r.version) for r in rewriters or []]
@@ -309,13 +375,21 @@ def quality(home: Path, skip_thirdparty: bool = False, rewriters: list | None = 
     def rows(results_of) -> dict:
         row = {label: scores(results_of(None), mode, w) for label, mode, w in VARIANTS}
         row.update({label: scores(results_of(v), mode, {}) for label, mode, v in extra})
+        if questions:
+            row[QUESTIONS_ROW] = scores(results_of("questions"), "hybrid", {})
         return row
 
+    def key(course: str, v) -> str:
+        return course if v is None else f"{course}:questions" if v == "questions" else f"{course}:rewrite:{v}"
+
     for course in courses:
-        table[course] = rows(lambda v, c=course: collected[c if v is None else f"{c}:rewrite:{v}"])
+        table[course] = rows(lambda v, c=course: collected[key(c, v)])
     third = [c for c in courses if c != "dev"]
     if third:
-        table["third-party"] = rows(lambda v: [r for c in third for r in collected[c if v is None else f"{c}:rewrite:{v}"]])
+        table["third-party"] = rows(lambda v: [r for c in third for r in collected[key(c, v)]])
+    if questions:
+        table["_questions_cost"] = ChunkQuestions.cost()
+        table["_questions_cost"]["coverage"] = {c: collected[f"{c}:questions:coverage"] for c in courses}
     if rewriters:
         questions = [case["question"] for c in courses for case, _ in collected[c]]
         table["_rewrite_cost"] = {r.version: r.cost(questions) for r in rewriters}
@@ -496,13 +570,19 @@ def main() -> None:
     parser.add_argument("--rewrite", metavar="MODEL", help="add rows where this catalogue chat model rewrites each question (e.g. qwen2.5-coder-1.5b)")
     parser.add_argument("--rewrite-prompt", default="2", help="comma-separated versions of prompts/search-rewrite to try (default 2)")
     parser.add_argument("--rewrite-threads", type=int, help="llama.cpp threads for the rewrites (default: the app's)")
+    parser.add_argument("--chunk-questions", metavar="MODEL", help="add a row where this catalogue chat model writes learner questions "
+                        "for every chunk at ingest (cached in .tutor/bench-questions; e.g. qwen2.5-coder-1.5b)")
+    parser.add_argument("--question-threads", type=int, default=1, help="llama.cpp threads for writing chunk questions (default 1)")
+    parser.add_argument("--questions-cached-only", action="store_true", help="with --chunk-questions: run no model, give questions only "
+                        "to chunks whose questions are cached (prints how many chunks had them)")
     args = parser.parse_args()
     if args.embedding_model:  # every Settings of this process and of the spawned latency workers reads it
         os.environ["TUTOR_EMBEDDING_MODEL"] = str(Path(args.embedding_model).resolve())
 
     home = bench_home()
     rewriters = [Rewriter(args.rewrite, int(v), home, args.rewrite_threads) for v in args.rewrite_prompt.split(",")] if args.rewrite else []
-    q = quality(home, args.demo_only, rewriters)
+    chunk_questions = ChunkQuestions(args.chunk_questions, home, args.question_threads, args.questions_cached_only) if args.chunk_questions else None
+    q = quality(home, args.demo_only, rewriters, chunk_questions)
     if args.cv:
         print_quality(q)
         print("\nLeave-one-set-out cross-validation of the hybrid weights (chosen by mean MRR@10 on the other sets)")
@@ -533,6 +613,14 @@ def main() -> None:
         figures[f"{tag}_questions"] = q[name]["hybrid"]["questions"]
     for version, cost in q.get("_rewrite_cost", {}).items():
         figures[f"rewrite_v{version}_median_s"] = cost["median_s"]
+    for name in [c for c in q if c != "chunks" and not c.startswith("_")]:
+        if QUESTIONS_ROW in q[name]:
+            tag = {"dev": "demo", "third-party": "thirdparty"}.get(name, name.replace("-", "_"))
+            for metric in ("hit1", "hit5", "mrr10", "page1"):
+                if q[name][QUESTIONS_ROW][metric] is not None:
+                    figures[f"{tag}_hybrid_questions_{metric}"] = q[name][QUESTIONS_ROW][metric]
+    if q.get("_questions_cost", {}).get("median_s") is not None:
+        figures["chunk_questions_median_s"] = q["_questions_cost"]["median_s"]
     if speed:
         figures.update(
             ingest_ratio=speed["ingest_ratio"], ingest_chunks_per_s=speed["ours_chunks_per_s"], raw_encode_chunks_per_s=speed["raw_chunks_per_s"]
@@ -553,6 +641,12 @@ def main() -> None:
     for version, cost in q.get("_rewrite_cost", {}).items():
         print(f"\nrewrite v{version} by {args.rewrite}: {cost['median_s']:.2f} s median, {cost['mean_s']:.2f} s mean, {cost['max_s']:.2f} s max "
               f"per question ({cost['questions']} questions; load average {cost['load_min']:.1f}-{cost['load_max']:.1f} when measured)")
+    cost = q.get("_questions_cost")
+    if cost and "median_s" in cost:
+        print(f"\nchunk questions by {args.chunk_questions}: {cost['median_s']:.2f} s median, {cost['mean_s']:.2f} s mean per chunk "
+              f"({cost['chunks']} chunks written, cached in .tutor/bench-questions; load average {cost['load_min']:.1f}-{cost['load_max']:.1f} when written)")
+    if cost:
+        print("chunks with questions: " + ", ".join(f"{c} {n}/{total}" for c, (n, total) in cost["coverage"].items()))
     if speed:
         print(f"\nIngest (parse, chunk, embed chunks and their sentences, store): {speed['chunks']} chunks")
         print(f"{'':<22} {'chunks/s':>9} {'ratio':>7}")

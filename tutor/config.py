@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(256, ge=32, le=512, description="Largest chunk, in embedding-model tokens (chosen by measurement).")
     chunk_overlap_tokens: int = Field(24, ge=0, le=128, description="Tokens repeated between consecutive chunks of one section.")
     max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts; larger ones are skipped with a message.")
+    chunk_questions: bool = Field(
+        False,
+        description="At ingest, the chat model writes a few learner questions for each chunk and search matches questions "
+        "against them too (helps manuals that name answers by symbols; costs seconds of the model per chunk, cached on disk).",
+    )
 
     # LLM (issue: the LLM layer)
     llm: str = Field("local", description=f"Which chat model backend to use: {', '.join(BACKEND_NAMES)} (tutor.llm.registry).")

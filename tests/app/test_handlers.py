@@ -99,11 +99,13 @@ def test_a_hint_or_the_solution_makes_a_right_answer_aided_not_clean(ctx, users,
     clean = practice.next_exercise(ctx, bob, course)
     right, _ = _correct_and_wrong(ctx, clean)
     clean_outcome = practice.submit(ctx, bob, clean, right)
+    assert "with help" not in clean_outcome.markdown()
     for helper in (practice.hint, practice.solution):
         shown = practice.next_exercise(ctx, ada, course, concept=clean.concept)
         helper(ctx, ada, shown)
         aided = practice.submit(ctx, ada, shown, _correct_and_wrong(ctx, shown)[0])
         assert aided.verdict == "correct"  # the learner is told they are right...
+        assert "with help" in aided.markdown()  # ...and why mastery does not rise
     with session_scope(ctx.settings) as session:
         state = session.get(MasteryState, ("ada", course, clean.concept))
         hints = session.scalars(sa.select(Attempt.hints_used).where(Attempt.learner_id == "ada")).all()

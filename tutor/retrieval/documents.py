@@ -80,6 +80,11 @@ class Passage(BaseModel):
     # Vectors of the passage's sentences (rows, L2-normalised), when the store holds them: search
     # scores a passage by its best sentence as well as by its whole text.
     sentence_embeddings: Any = Field(default=None, repr=False, exclude=True)
+    # Learner questions the chat model wrote for this chunk at ingest (tutor.retrieval.questions), when
+    # switched on; their vectors let search match a learner's wording to a manual's.
+    questions: list[str] = Field(default_factory=list)
+    questions_prompt: int = Field(default=0, description="Version of the prompt that wrote `questions`; 0 = none asked for.")
+    question_embeddings: Any = Field(default=None, repr=False, exclude=True)
 
     def embedding_text(self) -> str:
         return embedding_text(self.section, self.text)

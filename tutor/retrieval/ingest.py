@@ -23,7 +23,8 @@ from tutor.retrieval.chunking import chunk_document
 from tutor.retrieval.documents import Chunk, LoadedDocument
 from tutor.retrieval.embeddings import Embedder
 from tutor.retrieval.loaders import load_document
-from tutor.retrieval.sentences import sentence_vectors
+from tutor.retrieval.questions import QuestionWriter, question_writer
+from tutor.retrieval.sentences import grouped_vectors, sentence_vectors
 from tutor.retrieval.store import VectorStore, validate_course_id
 
 COURSE_FILE = "course.yaml"
@@ -112,12 +113,16 @@ def ingest(
     title: str | None = None,
     progress: Progress | None = None,
     sources: dict[Path, str] | None = None,
+    questions: QuestionWriter | None = None,
 ) -> IngestReport:
     """Load, chunk, embed and store the files; return what happened to each.
 
     `sources` overrides the source name of given files (the app passes an upload's original name).
+    `questions` writes learner questions for each chunk (default: the chat model's when the settings'
+    `chunk_questions` is on, none otherwise).
     """
     validate_course_id(course)
+    questions = questions or question_writer(settings)
     report = IngestReport(course=course)
     files, missing = collect_files(paths)
     report.skipped.extend(missing)
@@ -138,7 +143,7 @@ def ingest(
         source = doc.source
         chunks = chunk_document(doc, course, settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.count_tokens)
         stored = store.source_rows(collection, source)
-        if _is_complete(stored, chunks):
+        if _is_complete(stored, chunks, questions.version if questions else 0):
             report.unchanged.append(source)
             continue
         (report.updated if stored else report.added).append(source)
@@ -158,9 +163,12 @@ def ingest(
         for start in range(0, len(queue), EMBED_BATCH):
             batch = queue[start : start + EMBED_BATCH]
             chunks = [c for _, c in batch]
+            if questions:
+                chunks = [questions.annotate(c) for c in chunks]
             vectors = embedder.embed([c.embedding_text() for c in chunks], batch_size=EMBED_BATCH)
             sentences = sentence_vectors(embedder, [c.text for c in chunks], batch_size=EMBED_BATCH)
-            store.upsert(collection, chunks, vectors.tolist(), sentences)
+            asked = grouped_vectors(embedder, [c.questions for c in chunks], batch_size=EMBED_BATCH)
+            store.upsert(collection, chunks, vectors.tolist(), sentences, asked)
             report.chunks_written += len(chunks)
             for n, _ in batch:
                 left[n] -= 1
@@ -213,14 +221,18 @@ def _windows(pending: list[tuple[str, list[Chunk], dict[str, Chunk]]], size: int
         yield window
 
 
-def _is_complete(stored: dict[str, Chunk], chunks: list[Chunk]) -> bool:
+def _is_complete(stored: dict[str, Chunk], chunks: list[Chunk], questions_prompt: int = 0) -> bool:
     """Whether the stored chunks are exactly these, with the concepts chunking gives them today (a file
-    stored before a change to how concepts are derived is written again, its text and ids unchanged)."""
-    if not stored or len(stored) != len(chunks):
+    stored before a change to how concepts are derived is written again, its text and ids unchanged) and,
+    when questions are wanted, with questions from this prompt (a file stored before they were switched
+    on, or one whose questions the model failed to write, is written again)."""
+    if not stored or len(stored) != len(chunks) or set(stored) != {c.id for c in chunks}:
         return False
-    return set(stored) == {c.id for c in chunks} and all(
-        p.file_sha256 == chunks[0].file_sha256 and p.file_chunks == len(chunks) for p in stored.values()
-    ) and all((stored[c.id].concept, stored[c.id].concept_title) == (c.concept, c.concept_title) for c in chunks)
+    if any(p.file_sha256 != chunks[0].file_sha256 or p.file_chunks != len(chunks) for p in stored.values()):
+        return False
+    if any((stored[c.id].concept, stored[c.id].concept_title) != (c.concept, c.concept_title) for c in chunks):
+        return False
+    return not questions_prompt or all(p.questions_prompt == questions_prompt for p in stored.values())
 
 
 def remove(course: str, store: VectorStore, path: str | None = None) -> tuple[int, list[str]]:
@@ -271,7 +283,8 @@ def reindex(course: str, store: VectorStore, embedder: Embedder, progress: Progr
         batch = rows[start : start + EMBED_BATCH]
         vectors = embedder.embed([p.embedding_text() for p in batch], batch_size=EMBED_BATCH)
         sentences = sentence_vectors(embedder, [p.text for p in batch], batch_size=EMBED_BATCH)
-        store.upsert(new, batch, vectors.tolist(), sentences)
+        asked = grouped_vectors(embedder, [p.questions for p in batch], batch_size=EMBED_BATCH)  # kept, re-embedded
+        store.upsert(new, batch, vectors.tolist(), sentences, asked)
         if progress:
             progress("advance", len(batch))
     store.client.delete_collection(name=old.name)

@@ -41,6 +41,7 @@ class Ranking:
 
     sentence_weight: float = SENTENCE_WEIGHT
     lexical_weight: float = LEXICAL_WEIGHT
+    questions: bool = True  # a chunk's best written question competes with its best sentence (when it has any)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Candidates:
     passages: dict[str, Passage] = field(default_factory=dict)
     dense: dict[str, float] = field(default_factory=dict)  # cosine of the whole passage
     sentence: dict[str, float] = field(default_factory=dict)  # cosine of the best sentence, where known
+    question: dict[str, float] = field(default_factory=dict)  # cosine of the best question written for it, where any
     lexical: dict[str, float] = field(default_factory=dict)  # BM25
     dense_order: list[str] = field(default_factory=list)  # ids the vector index returned, nearest first
 
@@ -72,6 +74,15 @@ def relative_score_fusion(
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
+def best_part(found: Candidates, i: str, ranking: Ranking) -> float:
+    """The cosine of the passage's best sentence, or of its best written question when that is higher
+    (a question the model wrote is one more short text the passage answers); the whole passage's without either."""
+    best = found.sentence.get(i, found.dense[i])
+    if ranking.questions and i in found.question:
+        best = max(best, found.question[i])
+    return best
+
+
 def rank(found: Candidates, mode: Mode = "hybrid", ranking: Ranking | None = None) -> list[tuple[str, float]]:
     """(id, score) best first: the candidates weighed as `mode` and `ranking` say."""
     ranking = ranking or Ranking()
@@ -79,9 +90,7 @@ def rank(found: Candidates, mode: Mode = "hybrid", ranking: Ranking | None = Non
         return sorted(found.lexical.items(), key=lambda item: (-item[1], item[0]))
     ids = found.dense_order if mode == "dense" else list(found.passages)
     w = ranking.sentence_weight
-    dense = {
-        i: (1 - w) * found.dense[i] + w * found.sentence.get(i, found.dense[i]) for i in ids if i in found.dense
-    }
+    dense = {i: (1 - w) * found.dense[i] + w * best_part(found, i, ranking) for i in ids if i in found.dense}
     if mode == "dense":
         return sorted(dense.items(), key=lambda item: (-item[1], item[0]))
     d, l = minmax(dense), minmax(found.lexical)
@@ -134,6 +143,8 @@ class Retriever:
                     found.dense[passage.id] = float(np.dot(np.asarray(passage.embedding, dtype=np.float32), qvec))
                 if passage.sentence_embeddings is not None:
                     found.sentence[passage.id] = float(np.max(passage.sentence_embeddings @ qvec))
+                if passage.question_embeddings is not None:
+                    found.question[passage.id] = float(np.max(passage.question_embeddings @ qvec))
         return found
 
     def search(

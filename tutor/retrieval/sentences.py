@@ -19,6 +19,7 @@ MAX_SENTENCES = 24  # a chunk of 256 tokens rarely holds more; the cap bounds me
 MIN_WORDS = 4
 _SPLIT = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
 METADATA_KEY = "sentence_vectors"
+QUESTIONS_KEY = "question_vectors"  # the learner questions written for a chunk (tutor.retrieval.questions)
 
 
 def passage_sentences(text: str) -> list[str]:
@@ -50,14 +51,18 @@ def decode_vectors(encoded: str | None, dim: int) -> np.ndarray | None:
 
 def sentence_vectors(embedder, texts: list[str], batch_size: int = 64) -> list[np.ndarray | None]:
     """For each passage text, the vectors of its sentences (None for a passage with none), in one encoder pass."""
-    per_text = [passage_sentences(text) for text in texts]
-    flat = [sentence for sentences in per_text for sentence in sentences]
+    return grouped_vectors(embedder, [passage_sentences(text) for text in texts], batch_size)
+
+
+def grouped_vectors(embedder, groups: list[list[str]], batch_size: int = 64) -> list[np.ndarray | None]:
+    """For each group of short texts, their vectors as one array (None for an empty group), in one encoder pass."""
+    flat = [text for group in groups for text in group]
     if not flat:
-        return [None] * len(texts)
+        return [None] * len(groups)
     vectors = embedder.embed(flat, batch_size=batch_size)
     out: list[np.ndarray | None] = []
     start = 0
-    for sentences in per_text:
-        out.append(vectors[start : start + len(sentences)] if sentences else None)
-        start += len(sentences)
+    for group in groups:
+        out.append(vectors[start : start + len(group)] if group else None)
+        start += len(group)
     return out

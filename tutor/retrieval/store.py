@@ -23,7 +23,7 @@ import numpy as np
 from tutor.diskspace import disk_full_as_error
 from tutor.errors import EmbeddingMismatchError, InvalidCourseIdError, StoreUnavailableError, UnknownCourseError
 from tutor.retrieval.documents import Passage
-from tutor.retrieval.sentences import METADATA_KEY, decode_vectors, encode_vectors
+from tutor.retrieval.sentences import METADATA_KEY, QUESTIONS_KEY, decode_vectors, encode_vectors
 
 PREFIX = "course_"
 _COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
@@ -150,15 +150,16 @@ class VectorStore:
 
     # -- rows --------------------------------------------------------------------------------
 
-    def upsert(self, collection, chunks: list[Passage], embeddings, sentence_vectors=None) -> None:
-        """Store passages with their vectors (and, when given, one array of sentence vectors each)."""
+    def upsert(self, collection, chunks: list[Passage], embeddings, sentence_vectors=None, question_vectors=None) -> None:
+        """Store passages with their vectors (and, when given, one array of sentence / question vectors each)."""
         sentence_vectors = sentence_vectors if sentence_vectors is not None else [None] * len(chunks)
+        question_vectors = question_vectors if question_vectors is not None else [None] * len(chunks)
         self._call(
             collection.upsert,
             ids=[c.id for c in chunks],
             embeddings=embeddings,
             documents=[c.text for c in chunks],
-            metadatas=[chunk_metadata(c, v) for c, v in zip(chunks, sentence_vectors)],
+            metadatas=[chunk_metadata(c, v, q) for c, v, q in zip(chunks, sentence_vectors, question_vectors)],
         )
 
     def source_rows(self, collection, source: str) -> dict[str, Passage]:
@@ -229,7 +230,7 @@ class VectorStore:
                 raise
 
 
-def chunk_metadata(chunk: Passage, sentence_vectors=None) -> dict:
+def chunk_metadata(chunk: Passage, sentence_vectors=None, question_vectors=None) -> dict:
     """Chroma metadata values must be scalars: the page is left out when there is none."""
     meta = {
         "course": chunk.course,
@@ -246,6 +247,11 @@ def chunk_metadata(chunk: Passage, sentence_vectors=None) -> dict:
         meta["page"] = chunk.page
     if sentence_vectors is not None and len(sentence_vectors):
         meta[METADATA_KEY] = encode_vectors(sentence_vectors)
+    if chunk.questions_prompt:
+        meta["questions_prompt"] = chunk.questions_prompt
+        meta["questions"] = "\n".join(chunk.questions)
+    if question_vectors is not None and len(question_vectors):
+        meta[QUESTIONS_KEY] = encode_vectors(question_vectors)
     return meta
 
 
@@ -269,6 +275,9 @@ def passage_from_row(chunk_id: str, text: str | None, meta: dict | None, score: 
         score=score,
         embedding=np.asarray(embedding, dtype=np.float32).tolist() if embedding is not None else None,
         sentence_embeddings=decode_vectors(meta.get(METADATA_KEY), dim) if dim else None,
+        questions=[q for q in str(meta.get("questions", "")).split("\n") if q],
+        questions_prompt=int(meta.get("questions_prompt", 0) or 0),
+        question_embeddings=decode_vectors(meta.get(QUESTIONS_KEY), dim) if dim else None,
     )
 
 

@@ -63,9 +63,14 @@ class Outcome:
     mastery: float
     duplicate: bool
     attempt_id: int
+    aided: bool = False  # a hint or the solution was shown before this answer
 
     def markdown(self) -> str:
         lines = [f"**{self.verdict.capitalize()}** (score {self.score:g}) · mastery now {self.mastery:.0%}"]
+        if self.aided and self.verdict == "correct" and not self.duplicate:
+            # Otherwise "Correct" beside a mastery that did not rise reads like a fault of the tutor.
+            lines.append("_Right, with help: after a hint or the solution a right answer counts as practice, "
+                         "not as mastery. Answer the next one without help to raise your mastery._")
         if self.duplicate:
             lines.append("_Graded, not counted again: only your first answer to a question counts towards "
                          "mastery. Press 'Next exercise' for a new question._")
@@ -266,7 +271,8 @@ def submit(ctx: ServiceContext, user: User, presented: Presented | None, answer:
                                 score=feedback.score, idempotency_key=attempt_key(presented), item_id=item.id,
                                 answer=answer, hints_used=presented.hints_used,
                                 time_taken_s=round(time.monotonic() - presented.shown_at, 1))
-    return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate, result.attempt_id)
+    return Outcome(feedback.verdict, feedback.score, feedback.hint, feedback.solution, result.mastery, result.duplicate,
+                   result.attempt_id, aided=presented.hints_used > 0)
 
 
 def hint(ctx: ServiceContext, user: User, presented: Presented | None) -> str:
