@@ -112,6 +112,27 @@ def test_a_fill_in_the_blank_is_offered_only_the_blanks_the_verifier_keeps():
     assert batch.items[0].origin == "model" and batch.items[0].answer == "return"
 
 
+def test_a_passage_with_no_blank_to_offer_never_reaches_the_model():
+    # Its only sentence lists members ("such as ____, len() and input()"): no blank the verifier keeps. The
+    # model was asked anyway with a schema of no variants; llama.cpp turned that into an empty grammar and the
+    # benchmark's process died in the sampler (in the app: the server, from the exercise pool's writer).
+    listing = SourcePassage(id="p6", course="c", concept="functions", concept_title="Functions", source="05-functions.md",
+                            section="Functions > Built-ins",
+                            text="Python comes with many built-in functions, such as `print()`, `len()` and `input()`.")
+    fake = FakeChatModel(default="{}")
+    ExerciseGenerator(fake, max_retries=0).generate([listing], n=1, types=["fill_blank"], pool_passages=[listing, LOOPS, COUNTING])
+    assert fake.calls == []
+
+
+def test_a_choice_schema_of_no_sentences_is_refused_before_it_becomes_a_grammar():
+    import pytest
+
+    from tutor.generation.offers import choice_schema
+
+    with pytest.raises(ValueError):
+        choice_schema("fill_blank", [])
+
+
 class _CountingEmbedder:
     """Deterministic unit vectors per text (a hash seeds them), counting how often each text is embedded."""
 

@@ -159,6 +159,8 @@ class ExerciseGenerator:
         courses); and a fresh sample of the same prompt mostly repeated the same mistake. A fill-in-the-blank has
         no question to stray, so it keeps the choice among the sentences."""
         offered = self._offers(item_type, passage, peers, pool)
+        if not offered:  # nothing this item type can ask here: the fallback tries the passage
+            return None
         requests = [offered] if item_type == "fill_blank" else [[offer] for offer in offered]
         drafts_left, drafts_before = self.max_retries + 1, 0
         for index, request in enumerate(requests):

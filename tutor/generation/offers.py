@@ -174,6 +174,9 @@ def choice_schema(item_type: ItemType, offered: list[Offer]) -> dict:
     The question comes before the answer: the model writes the question the sentence answers, then names
     which term replies to it (asked to write a question for a key fixed in advance, a small model asks the
     question the sentence naturally answers, which often holds that key)."""
+    if not offered:
+        # An empty anyOf becomes an empty grammar, which llama.cpp accepts and then crashes the process on.
+        raise ValueError("a choice schema needs at least one offered sentence")
     variants = []
     for number, offer in enumerate(offered, start=1):
         properties: dict = {"fact": {"type": "integer", "enum": [number]}}
