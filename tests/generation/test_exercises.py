@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from exercise_fakes import agreeing_writer, is_blind_reading
 
 from tutor.generation.exercises import ExerciseGenerator
 from tutor.generation.extractive import SourcePassage, extractive_items, term_pool
@@ -144,25 +145,8 @@ def _chosen(fact=1, question="Which statement exits a loop immediately?", answer
     return json.dumps({"fact": fact, "question": question, "answer": answer, "full_sentence": explanation})
 
 
-def _blind_check(messages) -> bool:
-    return messages[0]["content"].startswith("You are a careful learner taking a quiz")
-
-
-def _model_with_an_agreeing_blind_reader(*drafts: str) -> FakeChatModel:
-    """Serves the drafts in order; the blind second reading names the key of the draft it reads."""
-    queue, last = list(drafts), {}
-
-    def reply(messages):
-        if _blind_check(messages):
-            return json.dumps({"answer": last["answer"]})
-        last.update(json.loads(queue[0]))
-        return queue.pop(0)
-
-    return FakeChatModel(default=reply)
-
-
 def test_model_writes_the_question_then_picks_its_key_among_the_sentence_terms_code_picks_the_options():
-    fake = _model_with_an_agreeing_blind_reader(_chosen())
+    fake = agreeing_writer(_chosen())
     pool = [PASSAGE, OTHER]
     batch = ExerciseGenerator(fake, max_retries=1).generate([PASSAGE], n=1, types=["mcq"], pool_passages=pool)
     (item,) = batch.items
@@ -232,7 +216,7 @@ def test_a_question_whose_blind_reading_names_another_term_is_refused():
     # Seen on the PostgreSQL tutorial: "Which tool allows you to interactively enter, edit, and execute SQL
     # commands?" with the key "Running" (psql was meant). A second reading without the key must find the key.
     def reply(messages):
-        if _blind_check(messages):
+        if is_blind_reading(messages):
             # The reader sees the passage, the question and shuffled options (the key among them), never which is the key.
             shown = messages[-1]["content"]
             assert TWO_TERMS.text in shown and "key" not in shown.lower()
@@ -264,7 +248,7 @@ def test_a_sentence_with_one_term_is_read_blind_against_other_options():
     seen = []
 
     def reply(messages):
-        if _blind_check(messages):
+        if is_blind_reading(messages):
             seen.append(messages[-1]["content"])
             return json.dumps({"answer": "continue"})
         return drafts.pop(0)
@@ -280,14 +264,14 @@ def test_a_sentence_with_one_term_is_read_blind_against_other_options():
 
 def test_a_refused_draft_is_followed_by_a_fresh_sample_of_the_same_prompt():
     # TWO_TERMS has one sentence to ask about: once the passage's sentences are used up, re-asks are fresh samples.
-    fake = _model_with_an_agreeing_blind_reader(
+    fake = agreeing_writer(
         _chosen(question="Which statement, break or continue, leaves the loop at once?", explanation="`break` leaves the loop at once."),
         _chosen(question="Which statement leaves the loop at once?", explanation="`break` leaves the loop at once."),
     )
     batch = ExerciseGenerator(fake, max_retries=1).generate([TWO_TERMS], n=1, types=["short_answer"], pool_passages=[TWO_TERMS, PASSAGE, OTHER])
     assert batch.items[0].attempts == 2 and batch.stats["after_retries"] == 1
     # Not the refused draft and its problems appended (a small model repeats itself): the same prompt, a new seed.
-    first, second = [call for call in fake.calls if not _blind_check(call["messages"])]
+    first, second = [call for call in fake.calls if not is_blind_reading(call["messages"])]
     assert second["messages"] == first["messages"]
     assert first["seed"] is None and second["seed"] == 1 and second["temperature"] > first["temperature"]
     assert batch.stats["rejections"] == {"the question gives the answer away": 1}
@@ -433,7 +417,7 @@ def test_a_verb_is_never_offered_as_the_key_of_a_written_question_only_as_a_blan
     # The item the 1.5B served: "What is a popular first language for Python?" keyed "read", the one term of its
     # sentence; after the verifier learnt to refuse it, the 1.5B still picked verbs (7 refused drafts on two
     # courses). A What/Which question asks for a thing, so a verb is not offered to it at all.
-    fake = _model_with_an_agreeing_blind_reader(
+    fake = agreeing_writer(
         _chosen(question="What is a popular first language for Python?", answer="read",
                 explanation="Python is a general-purpose programming language that is known for being easy to read."))
     pool = [GETTING_STARTED, FILES, PASSAGE, OTHER]

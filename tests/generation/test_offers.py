@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from exercise_fakes import agreeing_writer, is_blind_reading
+
+from tutor.generation.exercises import ExerciseGenerator
+from tutor.generation.extractive import SourcePassage
+from tutor.llm.fake import FakeChatModel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,12 +32,6 @@ def test_a_sentences_prose_terms_are_the_same_in_every_process():
     assert len(seen) == 1, seen
 
 
-import json  # noqa: E402
-
-from tutor.generation.exercises import ExerciseGenerator  # noqa: E402
-from tutor.generation.extractive import SourcePassage  # noqa: E402
-from tutor.llm.fake import FakeChatModel  # noqa: E402
-
 LOOPS = SourcePassage(
     id="p1", course="c", concept="loops", concept_title="Loops", source="07-loops.md", section="Loops > break and continue",
     text=("Two statements change the normal flow of a loop. `break` exits the loop immediately, skipping any "
@@ -47,31 +48,14 @@ BUILTINS = SourcePassage(
 )
 
 
-def _is_blind_reading(messages) -> bool:
-    return messages[0]["content"].startswith("You are a careful learner taking a quiz")
-
-
 def _draft(question: str, answer: str, sentence: str, fact: int = 1) -> str:
     return json.dumps({"fact": fact, "question": question, "answer": answer, "full_sentence": sentence})
-
-
-def _writer(*drafts: str) -> FakeChatModel:
-    """Serves the drafts in order; the blind reading names the key of the draft it reads."""
-    queue, last = list(drafts), {}
-
-    def reply(messages):
-        if _is_blind_reading(messages):
-            return json.dumps({"answer": last["answer"]})
-        last.update(json.loads(queue[0]))
-        return queue.pop(0)
-
-    return FakeChatModel(default=reply)
 
 
 def test_a_written_question_is_asked_of_one_sentence_and_a_refused_draft_moves_to_the_next_sentence():
     # Offered three sentences at once, the 1.5B often named one and asked about another ("not about the chosen
     # sentence": 15 of its 53 drafts on two courses), and a fresh sample of the same prompt repeated the mistake.
-    fake = _writer(
+    fake = agreeing_writer(
         _draft("Which built-in function returns the number of items in a list?", "break", "`break` exits the loop immediately."),
         _draft("Which statement skips the rest of the current pass of a loop?", "continue",
                "`continue` skips the rest of the current pass and jumps straight to the next one."),
@@ -79,7 +63,7 @@ def test_a_written_question_is_asked_of_one_sentence_and_a_refused_draft_moves_t
     batch = ExerciseGenerator(fake, max_retries=2).generate([LOOPS], n=1, types=["short_answer"], pool_passages=[LOOPS, COUNTING])
     (item,) = batch.items
     assert (item.origin, item.answer, item.attempts) == ("model", "continue", 2)
-    first, second = [call["messages"][-1]["content"] for call in fake.calls if not _is_blind_reading(call["messages"])]
+    first, second = [call["messages"][-1]["content"] for call in fake.calls if not is_blind_reading(call["messages"])]
     assert "`break` exits the loop" in first and "`continue` skips" not in first
     assert "`continue` skips" in second and "`break` exits the loop" not in second
     assert batch.stats["rejections"] == {"the question is not about the chosen sentence": 1}
@@ -88,7 +72,7 @@ def test_a_written_question_is_asked_of_one_sentence_and_a_refused_draft_moves_t
 def test_the_model_tries_a_second_passage_before_the_fallback_writes_the_item():
     # One passage per slot: after its refused drafts, the quoted item was served at once.
     def reply(messages):
-        if _is_blind_reading(messages):
+        if is_blind_reading(messages):
             return json.dumps({"answer": "while"})
         if "`while` loop keeps running" in messages[-1]["content"]:
             return _draft("Which loop keeps running as long as its condition holds?", "while",
