@@ -36,17 +36,8 @@ _TRAILING_MARK = re.compile(r"[ \t]*[¶§🔗]+[ \t]*$", re.MULTILINE)
 _HEADING_LINE = re.compile(r"^(#{1,6} .*?)[ \t]*(?:\\?#|[¶§🔗])+[ \t]*$", re.MULTILINE)
 
 
-def strip_html_chrome(html: str) -> str:
-    """The page without navigation, footer, sidebar and permalink elements (unchanged if it will not parse)."""
-    try:
-        import lxml.html
-    except ImportError:  # pragma: no cover - lxml comes with trafilatura
-        return html
-    try:
-        # The text is already decoded: say so, or a page without a charset declaration is read as Latin-1.
-        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (ValueError, lxml.etree.ParserError):
-        return html
+def strip_html_chrome(tree) -> None:
+    """Remove the page's navigation, footer, sidebar and permalink elements, in place (a tree of parse_html)."""
     doomed = []
     for element in tree.iter():
         if not isinstance(element.tag, str):
@@ -62,7 +53,6 @@ def strip_html_chrome(html: str) -> str:
     for element in doomed:
         if element.getparent() is not None:
             remove_keeping_tail(element)
-    return lxml.html.tostring(tree, encoding="unicode")
 
 
 def strip_heading_marks(markdown: str) -> str:

@@ -21,19 +21,22 @@ _MARK = "qxheadingqx"
 _MARKED_LINE = re.compile(rf"^[ \t>*_]*{_MARK}([1-6]){_MARK}[ \t]*(.*?)[ \t*_]*$", re.MULTILINE)
 
 
-def keep_structure(html: str) -> str:
-    """The page with its headings marked as paragraphs and its preformatted blocks fenced as code."""
+def parse_html(html: str):
+    """The page as an lxml tree, or None when it will not parse (the loader then hands the text on as it is)."""
     import lxml.etree
     import lxml.html
 
     try:
         # The text is already decoded: say so, or a page without a charset declaration is read as Latin-1.
-        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (ValueError, lxml.etree.ParserError):
-        return html
+        return None
+
+
+def keep_structure(tree) -> None:
+    """The page's headings marked as paragraphs and its preformatted blocks fenced as code, in place."""
     mark_headings(tree)
     fence_preformatted(tree)
-    return lxml.html.tostring(tree, encoding="unicode")
 
 
 def mark_headings(tree) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from tutor.errors import DocumentError
-from tutor.retrieval.html_structure import keep_structure, restore_headings
+from tutor.retrieval.html_structure import keep_structure, parse_html, restore_headings
 from tutor.retrieval.boilerplate import strip_heading_marks, strip_html_chrome, strip_leader_lines, strip_running_lines
 from tutor.retrieval.documents import LoadedDocument, Section
 
@@ -165,10 +165,18 @@ def markdown_sections(text: str, title: str, setext: bool = True) -> list[Sectio
 
 
 def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
+    import lxml.html
     import trafilatura
 
+    # One parse serves the manual-page title (read before headings become marked paragraphs), the chrome
+    # removal and the structure the extractor would lose.
+    tree = parse_html(html)
+    summary = _manual_page_summary(tree) if tree is not None else None
+    if tree is not None:
+        strip_html_chrome(tree)
+        keep_structure(tree)
     body = trafilatura.extract(
-        keep_structure(strip_html_chrome(html)),
+        lxml.html.tostring(tree, encoding="unicode") if tree is not None else html,
         output_format="markdown",
         include_formatting=True,
         include_links=False,
@@ -180,23 +188,17 @@ def _html_to_markdown(path: Path, html: str) -> tuple[str, str]:
         raise DocumentError(path, "no main text found in the HTML page")
     body = strip_heading_marks(restore_headings(body))
     meta = trafilatura.extract_metadata(html)
-    title = _manual_page_summary(html) or (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
+    title = summary or (meta.title if meta and meta.title else None) or _first_heading(body) or path.stem
     return strip_heading_marks(title).strip(), body
 
 
 _NAME_LINE = re.compile(r"^\s*[\w.+:-]+(?:\s*,\s*[\w.+:-]+)*\s+[-\u2013\u2014]+\s+(\S.{2,150})$", re.DOTALL)
 
 
-def _manual_page_summary(html: str) -> str | None:
+def _manual_page_summary(tree) -> str | None:
     """A manual page's one-line summary from its NAME section ("gittutorial - A tutorial introduction to
     Git" gives "A tutorial introduction to Git"): the page's own title, which extraction drops with the
     page header it sits in. None for any other page."""
-    try:
-        import lxml.html
-
-        tree = lxml.html.document_fromstring(html.encode("utf-8"))
-    except (ValueError, lxml.etree.ParserError):
-        return None
     for heading in tree.iter("h1", "h2", "h3"):
         if heading.text_content().strip() != "NAME":
             continue
