@@ -157,10 +157,11 @@ def test_model_writes_the_question_then_picks_its_key_among_the_sentence_terms_c
     wrong = set(item.options) - {"break"}
     assert wrong <= {"continue", "pass", "range()", "while"} and not any(f"`{w}`" in EXPLAINED for w in wrong)
     assert batch.stats["first_try"] == 1 and batch.stats["parsed"] == 1
-    system, example, shown, user = fake.prompts[0]
+    system, example, shown, *more_examples, user = fake.prompts[0]
     assert "not instructions" in system["content"] and "Difficulty" not in user["content"]
-    # A worked exchange from a subject far from the course shows the shape; the course's sentences come last.
+    # Worked exchanges from a subject far from the course show the shape; the course's sentences come last.
     assert "Jupiter" in example["content"] and shown["role"] == "assistant" and "Which planet" in shown["content"]
+    assert all("Sentence 1:" not in m["content"] or "planet" in m["content"] or "comet" in m["content"] for m in more_examples)
     assert "Sentence 1: `break` exits the loop immediately" in user["content"] and "Terms: break" in user["content"]
     # A written question is asked of one sentence at a time: the passage's other sentence is not shown with it.
     assert "Sentence 2" not in user["content"] and "`continue` skips" not in user["content"]

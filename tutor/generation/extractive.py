@@ -8,8 +8,11 @@ directly when the model cannot. Shortcuts taken:
   are the facts worth asking; a sentence without any falls back to its distinctive words (long words
   the course uses more than once), so prose-only material (a PDF manual) still yields facts;
 - sentences that talk about the page or lost their code when it was extracted ("click", "see below",
-  "the following", a version string) and passages that are front matter (title page, contents, index,
-  licence) are never used;
+  "the following", a version string, "Chapter 2", "Let's create") and passages that are front matter (title
+  page, contents, index, licence) are never used;
+- a sentence that leans on the one before it ("For that, Python has the dictionary.", "That means it is a
+  system for managing data stored in relations.") is asked together with that sentence, so the item shows
+  what "that" is, and is never asked at the start of a passage, where what it points at is not shown;
 - a term is blanked only where it occurs once in its sentence, so there is exactly one blank;
 - distractors are other terms of the course, same concept first, then the ones most similar to the
   key (embeddings when available; otherwise a stable hash order), never one that occurs in the
@@ -40,12 +43,24 @@ PAGE_TALK = re.compile(
     r"you will (learn|see)|we (will|shall|'ll) (now )?(look|see|discuss|cover|show|learn|describe)|let's (look|see)|let us (look|see))\b",
     re.IGNORECASE,
 )
-# A sentence about the document itself ("before reading this tutorial", "in part one of the tutorial").
+# A sentence about the document itself ("before reading this tutorial", "in part one of the tutorial", "Recall
+# the weather table from Chapter 2", "See Section 3.6 [Redirections]"), or narrating its example ("Let's create
+# two tables"): it teaches the document's layout or its example, not a fact of the subject.
 DOCUMENT_TALK = re.compile(
     r"\b(this|the next|the previous) (tutorial|manual|chapter|document|book|guide|section|page)\b|"
-    r"\b(part|chapter) (one|two|three|four|\d+) of\b",
+    r"\b(part|chapter) (one|two|three|four|\d+) of\b|"
+    r"\b(chapter|section|part|appendix) (\d+(\.\d+)*|[IVX]+)\b|\bsee (section|chapter|page|part)\b|"
+    r"^recall\b|\blet['’]s\b|\blet us\b",
     re.IGNORECASE,
 )
+# A sentence that opens by pointing at the one before it: alone, an item built from it asks about "this".
+ANAPHOR = re.compile(
+    r"^(this|these|that|those|it|its|they|their|them|such|then|(for|to do|in|because of|after|like|unlike|with|"
+    r"without|besides|instead of) (this|that|these|those|it|them))\b",
+    re.IGNORECASE,
+)
+MAX_SENTENCE = 220  # characters of a course sentence an item quotes
+MAX_WITH_ANTECEDENT = 340  # ... and of an anaphoric one quoted with the sentence it points back to
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
 WORD_TERM = re.compile(r"\b[A-Za-z][A-Za-z-]{3,}\b")
 EMPHASIS_TERM = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]{2,30}?)(?<!\s)\*(?![*\w])")
@@ -232,13 +247,13 @@ def facts(
     if front_matter(passage.text, passage.section):
         return []
     words = frozenset(t.text for t in pool if t.kind == "word")
-    usable = [s for s in fact_sentences(passage.text)
+    usable = [(s, asked) for s, asked in asked_units(passage.text)
               if WHOLE_SENTENCE.match(s) and not page_talk(s) and _one_line(s) not in used_sentences]
     # A passage that marks its terms (code, emphasis) is asked about those; course words are for plain prose.
-    has_code = any(code_terms(s) or emphasis_terms(s) for s in usable)
+    has_code = any(code_terms(s) or emphasis_terms(s) for s, _ in usable)
     out: list[Fact] = []
-    for sentence in usable:
-        for term, kind in sentence_terms(sentence, words if not has_code else frozenset(), words_per_sentence):
+    for sentence, asked in usable:
+        for term, kind in sentence_terms(asked, words if not has_code else frozenset(), words_per_sentence):
             answer = without_prompt(term) if kind == "code" else term  # "$ git commit": the key is "git commit"
             if normalise(answer) in used_answers or len(answer) < 2:
                 continue
@@ -266,9 +281,28 @@ def without_prompt(code: str) -> str:
 def fact_sentences(text: str) -> list[str]:
     """The passage's sentences as a quote shows them (a lead-in keeps its one-line command: "Finally, commit
     your changes with: `$ git commit`"; tutor/generation/answering.quotable_units), of at most 220 characters
-    and at least 5 words besides code: an item quotes one, so it must read on its own."""
-    return [u for u in quotable_units(text)
-            if len(u) <= 220 and len(CODE_SPAN.sub(" ", u).split()) >= 5 and not u.startswith("Output")]
+    and at least 5 words besides code: an item quotes one, so it must read on its own. A sentence that opens by
+    pointing back ("For that, ...", "This ...", "It ...") comes with the sentence before it."""
+    return [unit for unit, _ in asked_units(text)]
+
+
+def asked_units(text: str) -> list[tuple[str, str]]:
+    """(unit an item quotes, the sentence in it that is asked about): the two are the same sentence, except for
+    an anaphoric sentence, quoted after its antecedent and asked about alone (its terms are the keys). The 1.5B
+    asked "What is the name of the data structure that Python uses to store key-value pairs?" of "For that,
+    Python has the dictionary.": a good question, about the sentence before, which the item did not show."""
+    units = quotable_units(text)
+    out: list[tuple[str, str]] = []
+    for index, unit in enumerate(units):
+        limit = MAX_SENTENCE
+        quoted = unit
+        if ANAPHOR.match(unit):
+            if index == 0 or ANAPHOR.match(units[index - 1]):
+                continue  # what it points at is not in the passage, or points further back again
+            quoted, limit = f"{units[index - 1]} {unit}", MAX_WITH_ANTECEDENT
+        if len(quoted) <= limit and len(CODE_SPAN.sub(" ", unit).split()) >= 5 and not unit.startswith("Output"):
+            out.append((quoted, unit))
+    return out
 
 
 def _one_line(sentence: str) -> str:

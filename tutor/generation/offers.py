@@ -16,6 +16,7 @@ from typing import Sequence
 from tutor.generation.extractive import Fact, SourcePassage, Term, term_kind
 from tutor.generation.models import BLANK, ItemType
 from tutor.generation.text import content_tokens, normalise
+from tutor.generation.verifier import inside_a_list_member
 from tutor.generation.wordclass import THING_CLASSES, class_in_sentence
 
 # A question asks "which ..." or "what ...": the shape of a sentence whose key term became the question word
@@ -130,10 +131,12 @@ def one_of_several(fact: Fact) -> bool:
     `while`"): a written question then asks for any of them ("Which kind of loop is used in Python?" keyed "for";
     served by the 1.5B, with "integers" of "integers and floating-point numbers" and `print()` of "such as `print()`,
     `len()` and `input()`"). A fill-in-the-blank keeps its place in the sentence, which says which member it is.
-    A clause joined by "and" ("`break` leaves the loop at once, and `continue` skips …") is no list."""
+    A clause joined by "and" ("`break` leaves the loop at once, and `continue` skips …") is no list. A word inside
+    one member ("things: a user's name, a running total, the score in a game") is a detail of one example: the
+    1.5B asked "What do programs need to remember?" keyed "running"."""
     before, _, after = fact.blanked.partition(BLANK)
     before = before.rstrip()
-    if _EXAMPLE_LEAD.search(before):
+    if _EXAMPLE_LEAD.search(before) or inside_a_list_member(fact.blanked):
         return True
     coordinator = _COORDINATOR_BEFORE.search(before)
     if coordinator and _is_member(re.split(r"[,;:(]", before[: coordinator.start()].rstrip(" ,"))[-1]):

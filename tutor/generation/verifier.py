@@ -17,7 +17,10 @@ question that talks about the page or code it no longer shows ("click", "see bel
 a What/Which question whose key is a verb or an adjective where its course sentence uses it (it asks for a thing);
 a blank that hides an adjective before its noun; a question that asks for several things ("What are the two kinds
 of loop?") keyed by one term; a blank that is one example of a list ("such as ____, len() and input()"), which
-any other member fills as well.
+any other member fills as well, or a word inside one member ("a user's name, a ____ total, the score in a game"),
+and a written question keyed by such a word; a blank any of many things fills ("PostgreSQL supports ____.") and a
+question that asks for one of them ("What does PostgreSQL support?"); a quoted sentence that opens by pointing at
+text the item does not show ("This creates the scripts ...") and a question that asks about "this" or "these".
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tutor.generation.extractive import VERSION, asked_sentence, front_matter, page_talk, term_kind
+from tutor.generation.extractive import ANAPHOR, VERSION, asked_sentence, front_matter, page_talk, term_kind
 from tutor.generation.models import BLANK, Exercise
 from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
 from tutor.generation.wordclass import answers_what_or_which, blank_worth_filling, class_in_sentence
@@ -43,6 +46,20 @@ _ONE_TERM = re.compile(r",|\band\b|\bor\b", re.IGNORECASE)
 _EXAMPLE_LEAD = re.compile(r"\b(such as|like|e\.g\.|for example|for instance|including)\s*,?\s*$", re.IGNORECASE)
 _MEMBERS_AFTER = re.compile(r"^\s*,\s*[^,.;:?]+(,|\s(and|or)\s)")
 _MEMBERS_BEFORE = re.compile(r",\s*[^,.;:]+(,\s*|,?\s+(and|or)\s*)$")
+# A blank that is the whole object of a verb of having ("PostgreSQL supports ____."): many things fill it.
+# With "the" ("Python has the ____") the sentence points at one thing, and a blank followed by more words is narrowed by them.
+_OPEN_VERB = r"(supports?|provides?|offers?|includes?|contains?|has|have|allows?|uses?|comes? with|gives?|adds?)"
+_OPEN_BLANK = re.compile(rf"\b{_OPEN_VERB}\s+(also\s+)?(many\s+|several\s+|some\s+|various\s+|other\s+|a few\s+)?{BLANK}\s*[.!]?\s*$",
+                         re.IGNORECASE)
+_OPEN_QUESTION = re.compile(r"^\s*(what|which)\b.*\b(does|do|can|did)\b.*\b(support|provide|offer|include|contain|have|allow|use|"
+                            r"come with|give|add)\s*(\?\s*$|,)", re.IGNORECASE)
+# A written question that points at text it does not show ("What is the SQL statement used to do this?", "What
+# allows these utilities to be combined?"); "Which of these" points at the options.
+_POINTS_OUT = re.compile(r"(?<!of )\b(this|these|those)\b|\b(do|does|did|doing) (that|it)\s*\?\s*$", re.IGNORECASE)
+_QUOTED_WITH_BLANK = re.compile(rf'"([^"]*{BLANK}[^"]*)"')
+# A list member is a short phrase; the blank may be a word inside one ("a ____ total").
+MEMBER_WORDS = 5
+_DETERMINER = re.compile(r"^(a|an|the|your|its|their|his|her|my|our|some|each|every)\s", re.IGNORECASE)
 _FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())
 
 KEY_SUPPORT = 0.75
@@ -57,7 +74,7 @@ def _fingerprint(item: Exercise) -> str:
 
 def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> list[str]:
     problems: list[str] = []
-    if len(set(content_tokens(item.question.replace(BLANK, " ")))) < 3:
+    if len(set(content_tokens(item.question.replace(BLANK, " ")))) < 3 and not _definition_asked_backwards(item):
         problems.append("the question is too short to be a question (it needs at least 3 different content words)")
     if not item.answer.strip():
         problems.append("the answer is empty")
@@ -85,6 +102,16 @@ def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> lis
     return problems
 
 
+def _definition_asked_backwards(item: Exercise) -> bool:
+    """A two-word question that is its sentence's definition asked for the defined term ("What is a sequence of
+    characters?" -> string, of "A string is a sequence of characters: ..."): short, and what a teacher asks."""
+    words = set(content_tokens(item.question))
+    if BLANK in item.question or len(words) != 2:
+        return False
+    sentence = asked_sentence(item) or ""
+    return words <= set(content_tokens(sentence)) - set(content_tokens(item.answer))
+
+
 def _teacher_problems(item: Exercise) -> list[str]:
     """The refusals a teacher makes on sight (see the module docstring)."""
     problems = []
@@ -108,8 +135,18 @@ def _teacher_problems(item: Exercise) -> list[str]:
     # Only a question the item writes itself asks for things: a course sentence it quotes may well say "both".
     if BLANK not in stem and _ASKS_SEVERAL.search(_QUOTED.sub(" ", stem)) and not _ONE_TERM.search(item.answer):
         problems.append("the question asks for several things and its answer names one")
-    if stem.count(BLANK) == 1 and _blank_in_a_list(stem):
+    if stem.count(BLANK) == 1 and _blank_in_a_list(_shown_sentence(stem)):
         problems.append("the blank is one member of a list, which the other members fill as well")
+    if BLANK not in stem and item.type != "fill_blank":
+        sentence = asked_sentence(item)
+        blanked = _blanked(sentence, item.answer) if sentence else None
+        if blanked and _blank_in_a_list(blanked):
+            problems.append("the answer is one member of a list in its sentence, which the question does not single out")
+    if (stem.count(BLANK) == 1 and _OPEN_BLANK.search(_shown_sentence(stem))) or (BLANK not in stem and _OPEN_QUESTION.search(stem)):
+        problems.append("the blank or question is open: many things the course names would answer it")
+    shown = _shown_sentence(stem) if BLANK in stem else ""
+    if (shown and ANAPHOR.match(shown.strip())) or (BLANK not in stem and item.type != "fill_blank" and _POINTS_OUT.search(stem)):
+        problems.append("the item points at text it does not show ('this', 'these', 'it' with nothing before it)")
     if VERSION.search(item.answer):
         problems.append("the answer is a version string, not a fact of the course")
     if item.origin == "model" and item.explanation.strip():
@@ -123,9 +160,50 @@ def _teacher_problems(item: Exercise) -> list[str]:
 
 def _blank_in_a_list(stem: str) -> bool:
     """The blank stands for one example or one member of a list of three or more ("such as ____, len() and
-    input()", "lists, tuples, ____ and sets"): a learner who names another member is right too."""
-    before, after = stem.split(BLANK)
-    return bool(_EXAMPLE_LEAD.search(before) or _MEMBERS_AFTER.search(after) or _MEMBERS_BEFORE.search(before))
+    input()", "lists, tuples, ____ and sets"), or a word inside one ("things: a user's name, a ____ total, the
+    score in a game", keyed "running"): a learner who names another member is right too, or the key is a detail."""
+    before, after = stem.split(BLANK, 1)
+    return bool(_EXAMPLE_LEAD.search(before) or _MEMBERS_AFTER.search(after) or _MEMBERS_BEFORE.search(before)
+                or inside_a_list_member(stem))
+
+
+def inside_a_list_member(blanked: str) -> bool:
+    """Whether the blank is a word inside one member of a list of three or more noun phrases ("things: a user's
+    name, a ____ total, the score in a game"): the comma-separated parts around it are short (at most MEMBER_WORDS
+    words) and open with a determiner, as a list of things does ("In Python, ____ is a keyword, and it ends loops"
+    has short parts too, but they are clauses)."""
+    clause = next((seg for seg in re.split(r"[;:.!?](?:\s|$)", blanked) if BLANK in seg), "")
+    parts = [re.sub(r"^(and|or)\s+", "", part.strip(), flags=re.IGNORECASE) for part in clause.split(",")]
+    index = next((i for i, part in enumerate(parts) if BLANK in part), None)
+    if index is None or len(parts[index].split()) < 2:  # the blank as a whole member: _MEMBERS_BEFORE/_AFTER
+        return False
+
+    def member(i: int) -> bool:
+        return 0 <= i < len(parts) and 0 < len(parts[i].split()) <= MEMBER_WORDS and bool(_DETERMINER.match(parts[i]))
+
+    if not member(index):
+        return False
+    start, end = index, index
+    while member(start - 1):
+        start -= 1
+    while member(end + 1):
+        end += 1
+    return end - start + 1 >= 3
+
+
+def _shown_sentence(stem: str) -> str:
+    """The course sentence an item shows with its blank: the quoted one of an extractive stem ('... which term is
+    missing from this statement? "..."'), else the stem itself."""
+    quoted = _QUOTED_WITH_BLANK.search(stem)
+    return quoted.group(1) if quoted else stem
+
+
+def _blanked(sentence: str, answer: str) -> str | None:
+    """The sentence with the answer's one occurrence (a whole word, in backticks or not) replaced by the blank."""
+    hits = list(re.finditer(rf"`?(?<!\w){re.escape(answer.strip())}(?!\w)`?", sentence, flags=re.IGNORECASE))
+    if len(hits) != 1:
+        return None
+    return sentence[: hits[0].start()] + BLANK + sentence[hits[0].end():]
 
 
 def _answer_kind_problems(item: Exercise) -> list[str]:
