@@ -141,3 +141,14 @@ def test_a_definition_asked_backwards_in_two_words_is_long_enough():
     assert not [p for p in verify(backwards) if "too short" in p], verify(backwards)
     # Two words that are not the sentence's are still too short.
     assert any("too short" in p for p in verify(_item("What is a text type?", "string", text)))
+
+
+def test_the_explanation_of_a_sentence_that_points_back_is_the_restated_sentence_that_holds_the_key():
+    # The 1.5B asked "What does Python have that allows you to store information by name rather than by number?"
+    # (dictionary) and restated both sentences; the explanation was the first one, without the key, so it was refused.
+    draft = json.dumps({"fact": 1, "question": "What does Python have to find information by name rather than by number?",
+                        "answer": "dict", "full_sentence": "Lists are great when position matters, but often you want to find "
+                        "information by name rather than by number. For that, Python has the dict."})
+    batch = ExerciseGenerator(agreeing_writer(draft), max_retries=0).generate(
+        [DICTIONARIES], n=1, types=["short_answer"], pool_passages=[DICTIONARIES, *OTHERS])
+    assert [(i.origin, i.explanation) for i in batch.items] == [("model", "For that, Python has the dict.")], batch.stats.get("drafts")

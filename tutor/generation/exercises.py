@@ -31,7 +31,7 @@ from tutor.generation.offers import (MODEL_SENTENCES, MODEL_TERMS, Offer, asks_f
                                     offerable, offers, one_of_several, subject_tokens)
 from tutor.generation.remembered import RememberingEmbedder
 from tutor.generation.text import content_tokens, lexical_support, normalise
-from tutor.generation.verifier import verify
+from tutor.generation.verifier import _mentions, verify
 from tutor.llm.base import ChatModel
 from tutor.llm.structured import generate_structured
 from tutor.prompts import load_prompt
@@ -39,7 +39,7 @@ from tutor.prompts import load_prompt
 DEFAULT_TYPES: tuple[ItemType, ...] = ("mcq", "short_answer", "fill_blank")
 # A token is at least one character, and SmolLM2 sometimes degenerates into one-character tokens
 # ("1.1.1.1..." options): at 220 tokens such a draft was cut mid-string (2 of 36 drafts in a
-# diagnostic, the parse failures of the benchmark). The longest grammar-valid draft is about 520
+# diagnostic, the parse failures of the benchmark). The longest grammar-valid draft is about 600
 # characters (length caps + keys + single spaces), so 640 tokens always reach the closing brace;
 # a normal draft stops far earlier, so this only costs time when the model rambles.
 MAX_TOKENS = 640
@@ -266,7 +266,7 @@ class ExerciseGenerator:
             question=question,
             options=options,
             answer=fact.answer,
-            explanation=_explanation(chosen.full_sentence, passage),
+            explanation=_explanation(chosen.full_sentence, passage, fact.answer),
             difficulty=DIFFICULTY_BY_TYPE[item_type],
             origin="model",
             attempts=attempts,
@@ -307,13 +307,17 @@ def _off_fact(chosen: ChosenItem, item_type: ItemType, offered: list[Offer], sub
     return []
 
 
-def _explanation(written: str, passage: SourcePassage) -> str:
-    """The model's explanation: its first whole sentence, when the passage supports it; else empty, and the
-    item is refused. A small model's explanation is often cut by the length cap or says only "the correct
-    answer is X", and an unchecked sentence must not teach."""
-    first = _whole_sentences(written).split(". ")[0].rstrip(".")
-    if len(first) > 20 and "answer" not in first.lower() and lexical_support(first, passage.text) >= EXPLANATION_SUPPORT:
-        return first + "."
+def _explanation(written: str, passage: SourcePassage, answer: str = "") -> str:
+    """The model's explanation: its first whole sentence that states the key (else its first), when the passage
+    supports it; else empty, and the item is refused. A small model's explanation is often cut by the length cap
+    or says only "the correct answer is X", and an unchecked sentence must not teach. A sentence that points back
+    is restated after the one it points at ("Lists are great when ... For that, Python has the dictionary."):
+    the first sentence is then the antecedent, without the key."""
+    sentences = [s.rstrip(".") for s in _whole_sentences(written).split(". ") if s.strip()]
+    stating = [s for s in sentences if answer and _mentions(s, answer)]
+    for sentence in (stating or sentences)[:1]:
+        if len(sentence) > 20 and "answer" not in sentence.lower() and lexical_support(sentence, passage.text) >= EXPLANATION_SUPPORT:
+            return sentence + "."
     return ""
 
 

@@ -107,7 +107,7 @@ class ChosenItem(BaseModel):
     question: str = Field("", max_length=160)
     answer: str = Field("", max_length=60)
     wrong_options: list[str] = Field(default_factory=list, max_length=3)
-    full_sentence: str = Field(max_length=200, description="The fact stated in full: the item's explanation.")
+    full_sentence: str = Field(max_length=260, description="The fact stated in full: the item's explanation.")
 
 
 # -- Exercises: what the tutor keeps ---------------------------------------------------------------

@@ -188,6 +188,7 @@ def choice_schema(item_type: ItemType, offered: list[Offer]) -> dict:
         properties["answer"] = {"type": "string", "enum": offer.terms}
         # "full_sentence", not "explanation": small models fill an "explanation" with talk about the exercise
         # ("the missing term is ..."); asked for the fact as one full sentence, they state it.
-        properties["full_sentence"] = {"type": "string", "maxLength": 160}
+        # 240: a sentence that points back is offered after the one it points at, and the model restates both.
+        properties["full_sentence"] = {"type": "string", "maxLength": 240}
         variants.append({"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False})
     return variants[0] if len(variants) == 1 else {"anyOf": variants}
