@@ -152,3 +152,24 @@ def test_the_explanation_of_a_sentence_that_points_back_is_the_restated_sentence
     batch = ExerciseGenerator(agreeing_writer(draft), max_retries=0).generate(
         [DICTIONARIES], n=1, types=["short_answer"], pool_passages=[DICTIONARIES, *OTHERS])
     assert [(i.origin, i.explanation) for i in batch.items] == [("model", "For that, Python has the dict.")], batch.stats.get("drafts")
+
+
+@pytest.mark.parametrize("question, answer, text", [
+    # Served by the fallback on the PostgreSQL tutorial (run of 37e655f): "this" is what the sentence before says.
+    (f'Which term completes this statement? "An SQL {BLANK} statement is used to do this."', "SELECT",
+     "An SQL SELECT statement is used to do this."),
+    (f'Which term is missing from this statement? "You can enter this into {BLANK} with the line breaks."', "psql",
+     "You can enter this into psql with the line breaks."),
+    (f"In simplistic database systems this would be implemented by first looking at the {BLANK} table.", "cities",
+     "In simplistic database systems this would be implemented by first looking at the cities table."),
+])
+def test_a_blank_in_a_sentence_that_says_this_without_what_it_points_at_is_refused(question, answer, text):
+    assert any("points at text it does not show" in p for p in verify(_item(question, answer, text, type="fill_blank")))
+
+
+def test_a_sentence_that_says_this_is_quoted_with_the_sentence_before_it():
+    text = "To retrieve data from a table, the table is queried. An SQL `SELECT` statement is used to do this."
+    assert fact_sentences(text)[-1] == text
+    both = _item(f"To retrieve data from a table, the table is queried. An SQL {BLANK} statement is used to do this.", "SELECT",
+                 text, type="fill_blank")
+    assert not [p for p in verify(both) if "points at" in p], verify(both)

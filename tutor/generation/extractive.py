@@ -59,6 +59,9 @@ ANAPHOR = re.compile(
     r"without|besides|instead of) (this|that|these|those|it|them))\b",
     re.IGNORECASE,
 )
+# ... or that points at something said before it from inside ("An SQL `SELECT` statement is used to do this.",
+# "In simplistic database systems this would be implemented ...", "You can enter this into `psql`").
+POINTER = re.compile(r"\b(this|these|those)\b", re.IGNORECASE)
 MAX_SENTENCE = 220  # characters of a course sentence an item quotes
 MAX_WITH_ANTECEDENT = 340  # ... and of an anaphoric one quoted with the sentence it points back to
 VERSION = re.compile(r"\b(v(ersion)? ?\d+(\.\d+)+|\d+\.\d+\.\d+)\b", re.IGNORECASE)
@@ -286,6 +289,11 @@ def fact_sentences(text: str) -> list[str]:
     return [unit for unit, _ in asked_units(text)]
 
 
+def points_back(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it: it opens by pointing back, or says "this"/"these"/"those"."""
+    return bool(ANAPHOR.match(sentence) or POINTER.search(sentence))
+
+
 def asked_units(text: str) -> list[tuple[str, str]]:
     """(unit an item quotes, the sentence in it that is asked about): the two are the same sentence, except for
     an anaphoric sentence, quoted after its antecedent and asked about alone (its terms are the keys). The 1.5B
@@ -296,8 +304,8 @@ def asked_units(text: str) -> list[tuple[str, str]]:
     for index, unit in enumerate(units):
         limit = MAX_SENTENCE
         quoted = unit
-        if ANAPHOR.match(unit):
-            if index == 0 or ANAPHOR.match(units[index - 1]):
+        if points_back(unit):
+            if index == 0 or points_back(units[index - 1]):
                 continue  # what it points at is not in the passage, or points further back again
             quoted, limit = f"{units[index - 1]} {unit}", MAX_WITH_ANTECEDENT
         if len(quoted) <= limit and len(CODE_SPAN.sub(" ", unit).split()) >= 5 and not unit.startswith("Output"):

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tutor.generation.extractive import ANAPHOR, VERSION, asked_sentence, front_matter, page_talk, term_kind
+from tutor.generation.extractive import ANAPHOR, POINTER, VERSION, asked_sentence, front_matter, page_talk, term_kind
 from tutor.generation.models import BLANK, Exercise
 from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
 from tutor.generation.wordclass import answers_what_or_which, blank_worth_filling, class_in_sentence
@@ -56,6 +56,7 @@ _OPEN_QUESTION = re.compile(r"^\s*(what|which)\b.*\b(does|do|can|did)\b.*\b(supp
 # A written question that points at text it does not show ("What is the SQL statement used to do this?", "What
 # allows these utilities to be combined?"); "Which of these" points at the options.
 _POINTS_OUT = re.compile(r"(?<!of )\b(this|these|those)\b|\b(do|does|did|doing) (that|it)\s*\?\s*$", re.IGNORECASE)
+_SEVERAL_SENTENCES = re.compile(r"[.!?]\s+[A-Z`*(]")
 _QUOTED_WITH_BLANK = re.compile(rf'"([^"]*{BLANK}[^"]*)"')
 # A list member is a short phrase; the blank may be a word inside one ("a ____ total").
 MEMBER_WORDS = 5
@@ -145,7 +146,9 @@ def _teacher_problems(item: Exercise) -> list[str]:
     if (stem.count(BLANK) == 1 and _OPEN_BLANK.search(_shown_sentence(stem))) or (BLANK not in stem and _OPEN_QUESTION.search(stem)):
         problems.append("the blank or question is open: many things the course names would answer it")
     shown = _shown_sentence(stem) if BLANK in stem else ""
-    if (shown and ANAPHOR.match(shown.strip())) or (BLANK not in stem and item.type != "fill_blank" and _POINTS_OUT.search(stem)):
+    # A quoted sentence may say "this" when the sentence it points at is quoted before it (two sentences shown).
+    leans = bool(shown) and (ANAPHOR.match(shown.strip()) is not None or (POINTER.search(shown) is not None and not _SEVERAL_SENTENCES.search(shown)))
+    if leans or (BLANK not in stem and item.type != "fill_blank" and _POINTS_OUT.search(stem)):
         problems.append("the item points at text it does not show ('this', 'these', 'it' with nothing before it)")
     if VERSION.search(item.answer):
         problems.append("the answer is a version string, not a fact of the course")
