@@ -173,3 +173,24 @@ def test_a_sentence_that_says_this_is_quoted_with_the_sentence_before_it():
     both = _item(f"To retrieve data from a table, the table is queried. An SQL {BLANK} statement is used to do this.", "SELECT",
                  text, type="fill_blank")
     assert not [p for p in verify(both) if "points at" in p], verify(both)
+
+
+def test_a_wrong_option_that_is_the_key_in_another_form_is_never_offered_or_kept():
+    # Served by the 1.5B on the demo course (run of f9aa0f3): "What does Python have that allows you to store
+    # information by name rather than by number?" -> dictionary, options dictionaries | dictionary | tuples | sets.
+    from tutor.generation.extractive import Term, distractors_for
+
+    pool = [Term(t, "c", "word", word_class="noun") for t in ("dictionaries", "dictionary", "tuples", "sets", "lists")]
+    assert "dictionaries" not in distractors_for("dictionary", "For that, Python has the dictionary.", "c", pool, None, kind="word")
+    item = Exercise(type="mcq", question="What does Python have to find information by name rather than by number?",
+                    options=["dictionaries", "dictionary", "tuples", "sets"], answer="dictionary",
+                    explanation="For that, Python has the dictionary.", difficulty="easy", course="c", concept="x", source_id="x1",
+                    source_text="Often you want to find information by name rather than by number. For that, Python has the dictionary.",
+                    origin="model", prompt_id="exercise", prompt_version=5, model="fake")
+    assert any("overlaps the answer" in p for p in verify(item)), verify(item)
+
+
+def test_a_sentence_with_an_appendix_heading_is_document_talk():
+    # Served on the Bash manual: "Appendix B Major Differences From The Bourne Shell Bash implements ... ____ ..."
+    assert page_talk("Appendix B Major Differences From The Bourne Shell Bash implements essentially the same grammar.")
+    assert page_talk("Appendix A Reporting Bugs Please report all bugs you find in Bash.")

@@ -50,7 +50,7 @@ DOCUMENT_TALK = re.compile(
     r"\b(this|the next|the previous) (tutorial|manual|chapter|document|book|guide|section|page)\b|"
     r"\b(part|chapter) (one|two|three|four|\d+) of\b|"
     r"\b(chapter|section|part|appendix) (\d+(\.\d+)*|[IVX]+)\b|\bsee (section|chapter|page|part)\b|"
-    r"^recall\b|\blet['’]s\b|\blet us\b",
+    r"\bappendix [a-z]\b|^recall\b|\blet['’]s\b|\blet us\b",
     re.IGNORECASE,
 )
 # A sentence that opens by pointing at the one before it: alone, an item built from it asks about "this".
@@ -185,6 +185,8 @@ def distractors_for(answer: str, sentence: str, concept: str, pool: Sequence[Ter
         norm = normalise(term.text)
         if term.kind != kind or not norm or norm == key or norm in key or key in norm or norm in low:
             continue
+        if _same_word(term.text, answer):  # "dictionaries" beside the key "dictionary" is right too
+            continue
         if key_class and term.word_class != key_class:
             continue
         candidates.append(term)
@@ -206,6 +208,14 @@ def distractors_for(answer: str, sentence: str, concept: str, pool: Sequence[Ter
         if len(chosen) == k:
             break
     return chosen if len(chosen) >= min(k, 3) else []
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two terms are one word in other forms ("dictionaries", "dictionary"): their stems are the same."""
+    from tutor.generation.text import content_tokens
+
+    stems = content_tokens(a)
+    return bool(stems) and stems == content_tokens(b)
 
 
 def term_kind(answer: str, sentence: str) -> str:

@@ -253,7 +253,7 @@ def _options_problems(item: Exercise) -> list[str]:
         problems.append("exactly one option must be the answer")
     for option, norm in zip(item.options, normalised):
         # A distractor that contains the key, or is contained in it, is also (partly) right.
-        if norm != key and norm and key and (norm in key or key in norm):
+        if norm != key and norm and key and (norm in key or key in norm or _same_stems(option, item.answer) and _same_stems(item.answer, option)):
             problems.append(f"the option '{option}' overlaps the answer, so two options could be correct")
         if norm in ("all of the above", "none of the above"):
             problems.append("do not use 'all/none of the above'")
