@@ -293,3 +293,43 @@ def test_extractive_answer_on_third_party_text_says_when_the_passages_do_not_ans
     explainer = Explainer(FakeChatModel(), _Retriever(embedder))
     result = explainer._extractive("How do I rebase my branch onto master?", _vcs_passages())
     assert result.text.startswith("The course passages I found do not answer this directly"), result.text
+
+
+def test_a_sentence_that_says_the_opposite_of_the_course_is_not_shown(retriever):
+    # Every word of the second sentence is in the dictionaries passage, which says a dictionary can never
+    # contain the same key twice: word overlap alone accepted it.
+    fake = FakeChatModel(default="Assigning to an existing key replaces its value. A dictionary can contain the same key twice.")
+    result = Explainer(fake, retriever).explain("Can a dictionary have the same key twice?", COURSE)
+    assert result.origin == "model" and "replaces its value" in result.text
+    assert "contain the same key" not in result.text and result.supported_share == 0.5
+
+
+POINTS_BACK = "Loops were invented in 1842 by Ada Lovelace. This exits the loop immediately, skipping any remaining items. Use break to exit the loop immediately."
+
+
+def test_a_sentence_pointing_back_to_a_refused_one_is_not_shown(retriever):
+    result = Explainer(FakeChatModel(default=POINTS_BACK), retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text
+    assert "This exits" not in result.text and "Lovelace" not in result.text
+
+
+def test_a_streamed_sentence_pointing_back_to_a_refused_one_is_not_shown(retriever):
+    # Streamed, the sentences reach the check one at a time: the refusal must carry across that seam.
+    stream = Explainer(FakeChatModel(default=POINTS_BACK), retriever).stream(QUESTION, COURSE)
+    shown = "".join(stream)
+    assert stream.result.origin == "model" and "Use break" in shown
+    assert "This exits" not in shown and "Lovelace" not in shown
+
+
+CUT_OFF = "Use break to exit the loop immediately, skipping any remaining items. The continue statement skips the rest of the current"
+
+
+def test_a_sentence_cut_off_by_the_token_limit_is_not_shown(retriever):
+    result = Explainer(FakeChatModel(default=CUT_OFF), retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text and "continue" not in result.text
+
+
+def test_a_streamed_sentence_cut_off_by_the_token_limit_is_not_shown(retriever):
+    stream = Explainer(FakeChatModel(default=CUT_OFF), retriever).stream(QUESTION, COURSE)
+    shown = "".join(stream)
+    assert stream.result.origin == "model" and "Use break" in shown and "continue" not in shown

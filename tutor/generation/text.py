@@ -57,6 +57,15 @@ def sentences(text: str, min_words: int = 6, max_chars: int = 220) -> list[str]:
     return out
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z_]{2,}")
+
+
+def code_names(sentence: str) -> set[str]:
+    """The names a sentence writes as code: identifiers, commands and options inside backticks, case-folded."""
+    return {name.casefold() for span in _CODE_SPAN.findall(sentence) for name in _NAME.findall(span)}
+
+
 def code_terms(text: str) -> list[str]:
     return [t.strip() for t in CODE_TERM.findall(_FENCE.sub(" ", text)) if t.strip()]
 
