@@ -6,7 +6,7 @@ import pytest
 
 from tutor.generation.explanation import Explainer, citation_problems, citation_support, cited_claims
 from tutor.generation.models import LearnerProfile
-from tutor.generation.text import prose
+from tutor.generation.text import answer_sentences, prose
 from tutor.llm.fake import FakeChatModel
 
 COURSE = "intro-python"
@@ -333,3 +333,16 @@ def test_a_streamed_sentence_cut_off_by_the_token_limit_is_not_shown(retriever):
     stream = Explainer(FakeChatModel(default=CUT_OFF), retriever).stream(QUESTION, COURSE)
     shown = "".join(stream)
     assert stream.result.origin == "model" and "Use break" in shown and "continue" not in shown
+
+
+def test_a_sentence_about_the_course_material_instead_of_the_subject_is_not_shown(retriever):
+    # Written by the 1.5B on the PostgreSQL tutorial as its whole answer to "count how many readings each city has".
+    fake = FakeChatModel(default="The course material provides a statement that exits the loop immediately, skipping any remaining items. Use break to exit the loop immediately.")
+    result = Explainer(fake, retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text and "course material" not in result.text
+
+
+def test_a_shebang_does_not_end_a_sentence():
+    # The 1.5B's answer on the Bash manual was cut into "What does the #" and "line at the top of a script ...".
+    assert [s for s, _ in answer_sentences("The #! line at the top of a script names the interpreter. It runs the script.")] == [
+        "The #! line at the top of a script names the interpreter.", "It runs the script."]

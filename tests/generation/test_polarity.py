@@ -48,3 +48,9 @@ def test_a_sentence_saying_the_opposite_of_the_course_is_refused(sentence, passa
 def test_a_right_paraphrase_is_not_a_contradiction(sentence, passage):
     assert not contradicts(sentence, passage)
     assert supports(sentence, passage)
+
+
+def test_non_hyphen_is_a_negation_like_not():
+    passage = "Execute consequent-commands as long as test-commands has an exit status which is not zero."
+    assert not contradicts("The loop runs while the test command exits with a non-zero status.", passage)
+    assert contradicts("The loop runs while the test command exits with a zero status.", passage)

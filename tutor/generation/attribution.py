@@ -16,7 +16,9 @@ model's memory. (Seen on git's tutorial: "To rebase your branch onto master, use
 passed the word rule through "branch", "master" and "git" on a passage that never mentions rebasing.)
 A sentence that opens by pointing back ("This tells the shell to…", "It returns…") is not shown when the
 sentence it points back to was not: its claim is about something the learner cannot see, and on the Bash
-manual it was the wrong half of a wrong answer.
+manual it was the wrong half of a wrong answer. A sentence about the course material itself ("The course
+material provides a query that counts the readings") is not a fact of the subject either: the learner
+asked for the query, and the extractive answer quotes it.
 The evals' grounding metric calls `supports` with the passage text alone (no embeddings), which is the
 lexical half of the same rule; the explainer adds the semantic half when it has the vectors.
 
@@ -82,6 +84,14 @@ def points_back(sentence: str) -> bool:
     return bool(_POINTS_BACK.match(sentence))
 
 
+_ABOUT_THE_MATERIAL = re.compile(r"\b(?:course material|the (?:course )?(?:excerpts?|passages?)|the course text)\b", re.IGNORECASE)
+
+
+def about_the_material(sentence: str) -> bool:
+    """Whether a sentence talks about the excerpts the model was given rather than about the subject."""
+    return bool(_ABOUT_THE_MATERIAL.search(sentence))
+
+
 def attribute(sentences: Sequence[str], passages: Sequence[str], embedder=None, units: Sequence[tuple[int, str]] | None = None,
               unit_vectors: np.ndarray | None = None, question: str = "", before: Attribution | None = None) -> list[Attribution]:
     """One Attribution per sentence: the best supporting passage (by lexical + semantic score) or None.
@@ -111,7 +121,7 @@ def attribute(sentences: Sequence[str], passages: Sequence[str], embedder=None, 
     for i, sentence in enumerate(sentences):
         best: tuple[float, int | None, float, float | None] = (-1.0, None, 0.0, None)
         # A claim one retrieved passage contradicts is not made true by another that merely shares its words.
-        refuted = any(contradicts(sentence, passage) for passage in passages)
+        refuted = about_the_material(sentence) or any(contradicts(sentence, passage) for passage in passages)
         for p, passage in enumerate(passages if not refuted else ()):
             lexical = lexical_support(sentence, passage)
             meaning = float(semantic[i, p]) if semantic is not None else None

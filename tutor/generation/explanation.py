@@ -288,7 +288,7 @@ class _Units:
 
 
 _HEADING = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
-_COMPLETE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_COMPLETE = re.compile(r"(?<=[.!?])(?<!#!)\s+|\n\s*\n")  # as answer_sentences: "#!" ends no sentence
 
 
 def model_sentences(text: str) -> list[str]:

@@ -22,7 +22,8 @@ ALIGNED = 0.5  # share of a clause's content words the passage clause must hold 
 ALIGNED_WORDS = 3  # and in number: two shared words ("create a database") align a purpose phrase with any clause
 
 _ANSWER_PARTICLE = re.compile(r"^\s*(?:yes|no)\b[,.!;]?\s*", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor)\b|n't\b", re.IGNORECASE)
+# "non-zero" says "not zero" (Bash: "exits with a non-zero status" = "an exit status which is not zero").
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor)\b|n't\b|\bnon-(?=\w)", re.IGNORECASE)
 # "not only X but also Y" asserts X; "whether or not" and "no matter" do not negate anything.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|merely)\b|\bor\s+not\b|\bno\s+matter\b", re.IGNORECASE)
 # Conditions and alternatives are clauses of their own: in "if you don't need a table any longer or want to

@@ -71,7 +71,7 @@ def code_terms(text: str) -> list[str]:
 
 
 _CITE = re.compile(r"\[(\d+)\]")
-_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])(?<!#!)\s+")  # "#!" starts a script line, it ends no sentence
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 
 
