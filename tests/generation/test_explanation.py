@@ -6,7 +6,7 @@ import pytest
 
 from tutor.generation.explanation import Explainer, citation_problems, citation_support, cited_claims
 from tutor.generation.models import LearnerProfile
-from tutor.generation.text import prose
+from tutor.generation.text import answer_sentences, prose
 from tutor.llm.fake import FakeChatModel
 
 COURSE = "intro-python"
@@ -293,3 +293,56 @@ def test_extractive_answer_on_third_party_text_says_when_the_passages_do_not_ans
     explainer = Explainer(FakeChatModel(), _Retriever(embedder))
     result = explainer._extractive("How do I rebase my branch onto master?", _vcs_passages())
     assert result.text.startswith("The course passages I found do not answer this directly"), result.text
+
+
+def test_a_sentence_that_says_the_opposite_of_the_course_is_not_shown(retriever):
+    # Every word of the second sentence is in the dictionaries passage, which says a dictionary can never
+    # contain the same key twice: word overlap alone accepted it.
+    fake = FakeChatModel(default="Assigning to an existing key replaces its value. A dictionary can contain the same key twice.")
+    result = Explainer(fake, retriever).explain("Can a dictionary have the same key twice?", COURSE)
+    assert result.origin == "model" and "replaces its value" in result.text
+    assert "contain the same key" not in result.text and result.supported_share == 0.5
+
+
+POINTS_BACK = "Loops were invented in 1842 by Ada Lovelace. This exits the loop immediately, skipping any remaining items. Use break to exit the loop immediately."
+
+
+def test_a_sentence_pointing_back_to_a_refused_one_is_not_shown(retriever):
+    result = Explainer(FakeChatModel(default=POINTS_BACK), retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text
+    assert "This exits" not in result.text and "Lovelace" not in result.text
+
+
+def test_a_streamed_sentence_pointing_back_to_a_refused_one_is_not_shown(retriever):
+    # Streamed, the sentences reach the check one at a time: the refusal must carry across that seam.
+    stream = Explainer(FakeChatModel(default=POINTS_BACK), retriever).stream(QUESTION, COURSE)
+    shown = "".join(stream)
+    assert stream.result.origin == "model" and "Use break" in shown
+    assert "This exits" not in shown and "Lovelace" not in shown
+
+
+CUT_OFF = "Use break to exit the loop immediately, skipping any remaining items. The continue statement skips the rest of the current"
+
+
+def test_a_sentence_cut_off_by_the_token_limit_is_not_shown(retriever):
+    result = Explainer(FakeChatModel(default=CUT_OFF), retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text and "continue" not in result.text
+
+
+def test_a_streamed_sentence_cut_off_by_the_token_limit_is_not_shown(retriever):
+    stream = Explainer(FakeChatModel(default=CUT_OFF), retriever).stream(QUESTION, COURSE)
+    shown = "".join(stream)
+    assert stream.result.origin == "model" and "Use break" in shown and "continue" not in shown
+
+
+def test_a_sentence_about_the_course_material_instead_of_the_subject_is_not_shown(retriever):
+    # Written by the 1.5B on the PostgreSQL tutorial as its whole answer to "count how many readings each city has".
+    fake = FakeChatModel(default="The course material provides a statement that exits the loop immediately, skipping any remaining items. Use break to exit the loop immediately.")
+    result = Explainer(fake, retriever).explain(QUESTION, COURSE)
+    assert result.origin == "model" and "Use break" in result.text and "course material" not in result.text
+
+
+def test_a_shebang_does_not_end_a_sentence():
+    # The 1.5B's answer on the Bash manual was cut into "What does the #" and "line at the top of a script ...".
+    assert [s for s, _ in answer_sentences("The #! line at the top of a script names the interpreter. It runs the script.")] == [
+        "The #! line at the top of a script names the interpreter.", "It runs the script."]

@@ -143,14 +143,15 @@ class Explainer:
                 text = self.model.complete(messages, max_tokens=MAX_TOKENS, temperature=0.2).text.strip()
             except ModelError:
                 break  # the extractive answer below needs no model
-            attributions = self.attribute(text, question, passages, units)
+            attributions = self.attribute(without_cut_off(text), question, passages, units)
             if enough_support(attributions):
                 return self._from_model(question, attributions, passages)
         return self._extractive(question, passages, units, q)
 
-    def attribute(self, text: str, question: str, passages: Sequence, units: "_Units") -> list[Attribution]:
+    def attribute(self, text: str, question: str, passages: Sequence, units: "_Units",
+                  before: Attribution | None = None) -> list[Attribution]:
         claims = model_sentences(text)
-        return attribute(claims, [p.text for p in passages], self.retriever.embedder, units.units, units.vectors, question)
+        return attribute(claims, [p.text for p in passages], self.retriever.embedder, units.units, units.vectors, question, before)
 
     def stream(self, question: str, course: str, learner: LearnerProfile | None = None) -> "ExplanationStream":
         """Checked sentences for a chat UI, each yielded once it passed attribution; after the last one the
@@ -169,7 +170,7 @@ class Explainer:
             yield result.text
             return result
         units = self._units(question, passages, q)
-        gate = _SentenceGate(lambda text: self.attribute(text, question, passages, units))
+        gate = _SentenceGate(lambda text, before: self.attribute(text, question, passages, units, before))
         buffer = ""
         try:
             for piece in self.model.stream(self.messages(question, passages, learner, units), max_tokens=MAX_TOKENS, temperature=0.2):
@@ -184,7 +185,7 @@ class Explainer:
             result = fallback.model_copy(update={"text": f"_{MODEL_FAILED} ({exc})_\n\n{fallback.text}"})
             yield ("\n\n" if gate.shown else "") + result.text
             return result
-        if buffer.strip():
+        if finished(buffer):
             yield from gate.feed(buffer)
         if gate.passed:
             return self._from_model(question, gate.attributions, passages)
@@ -256,7 +257,7 @@ class _SentenceGate:
     they carry enough support together (before that point the answer may still fall back, and a learner must
     never read text that is replaced afterwards)."""
 
-    def __init__(self, attribute: Callable[[str], list[Attribution]]):
+    def __init__(self, attribute: Callable[[str, Attribution | None], list[Attribution]]):
         self._attribute = attribute
         self.attributions: list[Attribution] = []
         self._held: list[Attribution] = []
@@ -268,7 +269,7 @@ class _SentenceGate:
 
     def feed(self, text: str) -> list[str]:
         """The pieces to show now for this newly completed text (none while support is still short)."""
-        new = self._attribute(text)
+        new = self._attribute(text, self.attributions[-1] if self.attributions else None)
         self.attributions += new
         self._held += [a for a in new if a.supported]
         if not self.passed:
@@ -287,7 +288,7 @@ class _Units:
 
 
 _HEADING = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
-_COMPLETE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_COMPLETE = re.compile(r"(?<=[.!?])(?<!#!)\s+|\n\s*\n")  # as answer_sentences: "#!" ends no sentence
 
 
 def model_sentences(text: str) -> list[str]:
@@ -304,6 +305,21 @@ def split_complete(buffer: str) -> tuple[list[str], str]:
     if len(pieces) == 1:
         return [], buffer
     return [p for p in pieces[:-1] if p.strip()], pieces[-1]
+
+
+_FINISHED = re.compile(r"[.!?][\"'`)\]*_]*\s*$")
+
+
+def finished(fragment: str) -> bool:
+    """Whether the last piece of an answer is a whole sentence. A model stopped by the token limit leaves
+    half of one ("The or list is used to combine"), which no check can vouch for, so it is not shown."""
+    return bool(_FINISHED.search(fragment))
+
+
+def without_cut_off(text: str) -> str:
+    """The answer without an unfinished last sentence (see `finished`)."""
+    _, rest = split_complete(text)
+    return text if finished(rest) else text[: len(text) - len(rest)].rstrip()
 
 
 def enough_support(attributions: Sequence[Attribution]) -> bool:

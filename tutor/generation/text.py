@@ -57,12 +57,21 @@ def sentences(text: str, min_words: int = 6, max_chars: int = 220) -> list[str]:
     return out
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z_]{2,}")
+
+
+def code_names(sentence: str) -> set[str]:
+    """The names a sentence writes as code: identifiers, commands and options inside backticks, case-folded."""
+    return {name.casefold() for span in _CODE_SPAN.findall(sentence) for name in _NAME.findall(span)}
+
+
 def code_terms(text: str) -> list[str]:
     return [t.strip() for t in CODE_TERM.findall(_FENCE.sub(" ", text)) if t.strip()]
 
 
 _CITE = re.compile(r"\[(\d+)\]")
-_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])(?<!#!)\s+")  # "#!" starts a script line, it ends no sentence
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 
 
