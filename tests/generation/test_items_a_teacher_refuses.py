@@ -194,3 +194,15 @@ def test_a_sentence_with_an_appendix_heading_is_document_talk():
     # Served on the Bash manual: "Appendix B Major Differences From The Bourne Shell Bash implements ... ____ ..."
     assert page_talk("Appendix B Major Differences From The Bourne Shell Bash implements essentially the same grammar.")
     assert page_talk("Appendix A Reporting Bugs Please report all bugs you find in Bash.")
+
+
+def test_an_explanation_that_ends_in_code_is_a_whole_sentence():
+    # The 1.5B restated "For example, to retrieve all the rows of table `weather`, type: `SELECT * FROM weather;`."
+    # without the last full stop: its explanation was taken for a cut sentence and the draft refused as empty.
+    from tutor.generation.exercises import _explanation
+
+    passage = SourcePassage(id="q", course="c", concept="q", concept_title="Q", source="q.html", section="Q",
+                            text="For example, to retrieve all the rows of table `weather`, type: `SELECT * FROM weather;`.")
+    written = "For example, to retrieve all the rows of table `weather`, type: `SELECT * FROM weather;`"
+    assert _explanation(written, passage, "SELECT * FROM weather;") == written + "."
+    assert _explanation("For example, to retrieve all the rows of table `wea", passage, "weather") == ""  # cut: still refused

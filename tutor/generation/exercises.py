@@ -322,9 +322,12 @@ def _explanation(written: str, passage: SourcePassage, answer: str = "") -> str:
 
 
 def _whole_sentences(text: str) -> str:
-    """The explanation up to its last full stop: a grammar's length cap can cut the last sentence short."""
+    """The explanation up to its last full stop: a grammar's length cap can cut the last sentence short. A sentence
+    that ends in a closed code span ("… type: `SELECT * FROM weather;`") is whole too: the 1.5B restates such a
+    course sentence without a full stop after the code (6 drafts on the PostgreSQL tutorial refused as empty)."""
     text = text.strip()
-    end = max(text.rfind(". "), text.rfind("? "), text.rfind("! "), len(text) - 1 if text[-1:] in ".!?" else -1)
+    ends_in_code = text.endswith("`") and text.count("`") % 2 == 0
+    end = max(text.rfind(". "), text.rfind("? "), text.rfind("! "), len(text) - 1 if text[-1:] in ".!?" or ends_in_code else -1)
     return text[: end + 1].strip() if end > 0 else ""
 
 
