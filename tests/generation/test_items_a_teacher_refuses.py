@@ -206,3 +206,11 @@ def test_an_explanation_that_ends_in_code_is_a_whole_sentence():
     written = "For example, to retrieve all the rows of table `weather`, type: `SELECT * FROM weather;`"
     assert _explanation(written, passage, "SELECT * FROM weather;") == written + "."
     assert _explanation("For example, to retrieve all the rows of table `wea", passage, "weather") == ""  # cut: still refused
+
+
+def test_a_question_quoting_an_empty_code_span_is_refused():
+    # Served in the browser on the Debian Reference: the model lost the term it meant to quote ('`$1$`').
+    text = "Login name Encrypted password (The initial \"`$1$`\" indicates use of the MD5 encryption)."
+    item = _item("What does the initial '``' indicate in the login name Encrypted password?", "$1$", text, type="mcq")
+    assert any("empty code span" in problem for problem in verify(item))
+    assert not any("empty code span" in problem for problem in verify(_item("What does the initial `$1$` indicate?", "MD5", text)))

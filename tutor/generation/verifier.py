@@ -61,6 +61,8 @@ _QUOTED_WITH_BLANK = re.compile(rf'"([^"]*{BLANK}[^"]*)"')
 # A list member is a short phrase; the blank may be a word inside one ("a ____ total").
 MEMBER_WORDS = 5
 _DETERMINER = re.compile(r"^(a|an|the|your|its|their|his|her|my|our|some|each|every)\s", re.IGNORECASE)
+# The 1.5B wrote "What does the initial '``' indicate …?" for the course's '`$1$`': a stem with a hole in it.
+_EMPTY_CODE = re.compile(r"(?<!`)``(?!`)")
 _FILLER = frozenset("question quiz intro introduction topic lesson chapter easy medium hard difficulty course".split())
 
 KEY_SUPPORT = 0.75
@@ -123,6 +125,8 @@ def _teacher_problems(item: Exercise) -> list[str]:
     topic = set(content_tokens(f"{item.concept} {item.section}".replace("-", " ")))
     if _ECHO.search(stem) or _META.search(stem) or (words and words <= topic | _FILLER):
         problems.append("the question repeats the topic or difficulty instead of asking about a fact")
+    if _EMPTY_CODE.search(stem):
+        problems.append("the question quotes an empty code span where a term should be")
     if item.options and all(_BARE.match(o) for o in item.options) and not _ASKS_NUMBER.search(stem):
         problems.append("the options are bare numbers or letters that the question does not ask for")
     reason = front_matter(item.source_text, item.section)
