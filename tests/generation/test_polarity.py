@@ -54,3 +54,10 @@ def test_non_hyphen_is_a_negation_like_not():
     passage = "Execute consequent-commands as long as test-commands has an exit status which is not zero."
     assert not contradicts("The loop runs while the test command exits with a non-zero status.", passage)
     assert contradicts("The loop runs while the test command exits with a zero status.", passage)
+
+
+def test_a_condition_asserts_nothing_a_passage_could_contradict():
+    # Written by the 1.5B on the Bash manual (right); another retrieved passage held this clause with "non-null" in it.
+    passage = ("Setting GLOBIGNORE to a non-null value has the effect of enabling the dotglob shell option, so all other "
+               "filenames beginning with a '.' will match.")
+    assert not contradicts("When the globstar shell option is enabled, two adjacent `*`s will match all files and subdirectories.", passage)

@@ -26,15 +26,21 @@ _ANSWER_PARTICLE = re.compile(r"^\s*(?:yes|no)\b[,.!;]?\s*", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor)\b|n't\b|\bnon-(?=\w)", re.IGNORECASE)
 # "not only X but also Y" asserts X; "whether or not" and "no matter" do not negate anything.
 _NOT_A_NEGATION = re.compile(r"\bnot\s+(?:only|just|merely)\b|\bor\s+not\b|\bno\s+matter\b", re.IGNORECASE)
-# Conditions and alternatives are clauses of their own: in "if you don't need a table any longer or want to
-# recreate it differently you can remove it" the negation belongs to the condition, not to the assertion.
-_CLAUSE_BREAK = re.compile(r"[.!?](?=\s)|[,;:•]|\s(?:but|whereas|while|although|though|however|unless|otherwise|if|when|or)\s", re.IGNORECASE)
+# Conditions and alternatives are clauses of their own, and a condition asserts nothing: in "if you don't need a
+# table any longer or want to recreate it differently you can remove it" the negation belongs to the condition,
+# and "When the globstar shell option is enabled" is not a claim about shell options that a passage's "a non-null
+# value has the effect of enabling the dotglob shell option" could contradict. The conjunction stays at the head
+# of its clause so that conditions can be recognised.
+_CLAUSE_BREAK = re.compile(r"[.!?](?=\s)|[,;:•]|\s(?=(?:but|whereas|while|although|though|however|unless|otherwise|if|when|or)\s)", re.IGNORECASE)
+_CONDITION = re.compile(r"^\s*(?:if|when|whenever|unless)\b", re.IGNORECASE)
 _NEGATING_PREFIXES = ("in", "un", "non", "im", "ir", "il", "dis")
 
 
 def clauses(text: str, min_words: int = 2) -> list[str]:
-    """The parts of a sentence that can carry their own polarity, each with at least `min_words` content words."""
-    return [part.strip() for part in _CLAUSE_BREAK.split(text) if len(content_tokens(part)) >= min_words]
+    """The parts of a sentence that assert something and can carry their own polarity (conditions left out),
+    each with at least `min_words` content words."""
+    parts = (part.strip() for part in _CLAUSE_BREAK.split(text))
+    return [part for part in parts if len(content_tokens(part)) >= min_words and not _CONDITION.match(part)]
 
 
 def negated(clause: str) -> bool:
@@ -78,10 +84,11 @@ def contradicts(sentence: str, passage: str) -> bool:
     theirs = clauses(prose(passage))  # course prose: a code line shares numbers and names with anything
     if not own or not theirs:
         return False
+    their_words = [set(content_tokens(other)) for other in theirs]
     for clause in own:
         words = set(content_tokens(clause))
         # A word and its prefix antonym count as shared: "case sensitive" aligns with "case insensitive".
-        shared = [len(words & set(content_tokens(other))) + antonym_pairs(words, set(content_tokens(other))) for other in theirs]
+        shared = [len(words & other) + antonym_pairs(words, other) for other in their_words]
         best = max(shared)
         partners = [other for other, count in zip(theirs, shared) if count == best and same_code(clause, other)]
         # Several passage clauses may share as many words with it: only when it opposes all of them is
