@@ -30,8 +30,8 @@ from tutor.generation.models import ChosenItem, Exercise, ExerciseBatch, ItemTyp
 from tutor.generation.offers import (MODEL_SENTENCES, MODEL_TERMS, Offer, asks_for_a_thing, choice_schema, model_terms,  # noqa: F401
                                     offerable, offers, one_of_several, subject_tokens)
 from tutor.generation.remembered import RememberingEmbedder
-from tutor.generation.text import content_tokens, lexical_support, normalise
-from tutor.generation.verifier import _mentions, verify
+from tutor.generation.text import content_tokens, lexical_support, mentions, normalise
+from tutor.generation.verifier import verify
 from tutor.llm.base import ChatModel
 from tutor.llm.structured import generate_structured
 from tutor.prompts import load_prompt
@@ -314,7 +314,7 @@ def _explanation(written: str, passage: SourcePassage, answer: str = "") -> str:
     is restated after the one it points at ("Lists are great when ... For that, Python has the dictionary."):
     the first sentence is then the antecedent, without the key."""
     sentences = [s.rstrip(".") for s in _whole_sentences(written).split(". ") if s.strip()]
-    stating = [s for s in sentences if answer and _mentions(s, answer)]
+    stating = [s for s in sentences if answer and mentions(s, answer)]
     for sentence in (stating or sentences)[:1]:
         if len(sentence) > 20 and "answer" not in sentence.lower() and lexical_support(sentence, passage.text) >= EXPLANATION_SUPPORT:
             return sentence + "."

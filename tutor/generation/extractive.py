@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from tutor.generation.answering import quotable_units
 from tutor.generation.models import BLANK, Exercise, ItemType
-from tutor.generation.text import STOP, code_terms, normalise
+from tutor.generation.text import STOP, code_terms, content_tokens, normalise
 from tutor.generation.wordclass import class_in_sentence, course_class, course_sentences
 from tutor.retrieval.apparatus import front_matter  # noqa: F401  (re-exported: the verifier's and generators' check)
 from tutor.retrieval.documents import Passage
@@ -212,8 +212,6 @@ def distractors_for(answer: str, sentence: str, concept: str, pool: Sequence[Ter
 
 def _same_word(a: str, b: str) -> bool:
     """Whether two terms are one word in other forms ("dictionaries", "dictionary"): their stems are the same."""
-    from tutor.generation.text import content_tokens
-
     stems = content_tokens(a)
     return bool(stems) and stems == content_tokens(b)
 

@@ -18,7 +18,7 @@ import re
 
 from tutor.errors import ModelError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
-from tutor.generation.text import content_tokens, normalise
+from tutor.generation.text import content_tokens, mentions, normalise
 from tutor.llm.base import ChatModel
 from tutor.llm.structured import generate_structured
 from tutor.prompts import load_prompt
@@ -59,13 +59,8 @@ def combine(band: Verdict, rubric: Verdict | None) -> Verdict:
     return _ORDER[b + (r > b) - (r < b)]
 
 
-def _mentions(text: str, key: str) -> bool:
-    key = normalise(key)
-    return bool(key) and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", normalise(text)) is not None
-
-
 def _gives_away(hint: str, key: str) -> bool:
-    return not hint.strip() or _mentions(hint, key)
+    return not hint.strip() or mentions(hint, key)
 
 
 class Grader:
@@ -149,7 +144,7 @@ def solution_text(item: Exercise) -> str:
 
 def _names_key(text: str, key: str) -> bool:
     """Whether `text` names the key or any content word of it ("Loops" names "for loop")."""
-    return _mentions(text, key) or bool(set(content_tokens(key)) & set(content_tokens(text)))
+    return mentions(text, key) or bool(set(content_tokens(key)) & set(content_tokens(text)))
 
 
 def course_hint(item: Exercise) -> str:

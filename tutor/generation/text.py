@@ -24,6 +24,12 @@ def normalise(text: str) -> str:
     return text.strip(" .,;:!?\"'`")
 
 
+def mentions(text: str, term: str) -> bool:
+    """Whether `term` occurs in `text` as a whole word or phrase (so 'if' is not found in 'different')."""
+    term = normalise(term)
+    return bool(term) and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", normalise(text)) is not None
+
+
 def lexical_support(claim: str, passage: str) -> float:
     """Share of the claim's content tokens that occur in the passage (1.0 for a claim with none)."""
     tokens = content_tokens(claim)

@@ -32,7 +32,7 @@ import numpy as np
 
 from tutor.generation.extractive import ANAPHOR, POINTER, VERSION, asked_sentence, front_matter, page_talk, term_kind
 from tutor.generation.models import BLANK, Exercise
-from tutor.generation.text import content_tokens, lexical_support, near_duplicate, normalise
+from tutor.generation.text import content_tokens, lexical_support, mentions, near_duplicate, normalise
 from tutor.generation.wordclass import answers_what_or_which, blank_worth_filling, class_in_sentence
 
 _ECHO = re.compile(r"\b(difficulty|topic|missing term|other terms)\s*:|\bfact \d|\b(easy|medium|hard)\s*[.)]?\s*$", re.IGNORECASE)
@@ -90,7 +90,7 @@ def verify(item: Exercise, peers: Sequence[Exercise] = (), embedder=None) -> lis
         if item.options:
             problems.append(f"a {item.type} item has no options")
     if item.type != "fill_blank" or item.question.count(BLANK) != 1:
-        if _mentions(item.question.replace(BLANK, " "), item.answer) or _same_stems(item.question.replace(BLANK, " "), item.answer):
+        if mentions(item.question.replace(BLANK, " "), item.answer) or _same_stems(item.question.replace(BLANK, " "), item.answer):
             problems.append("the question gives the answer away")
     if item.type == "fill_blank" and item.question.count(BLANK) != 1:
         problems.append(f"a fill-in-the-blank question must contain exactly one {BLANK}")
@@ -160,7 +160,7 @@ def _teacher_problems(item: Exercise) -> list[str]:
         explanation = item.explanation
         if _META.search(explanation):
             problems.append("the explanation talks about the exercise instead of stating the course fact")
-        elif not _mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
+        elif not mentions(explanation, item.answer) or lexical_support(explanation, item.source_text) < 0.5:
             problems.append("the explanation must state the course fact with the right answer in it")
     return problems
 
@@ -233,12 +233,6 @@ def _same_stems(text: str, term: str) -> bool:
     key "Programs")."""
     stems = set(content_tokens(term))
     return bool(stems) and stems <= set(content_tokens(text))
-
-
-def _mentions(text: str, term: str) -> bool:
-    """Whether `term` occurs in `text` as a whole word or phrase (so 'if' is not found in 'different')."""
-    term = normalise(term)
-    return bool(term) and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", normalise(text)) is not None
 
 
 def _options_problems(item: Exercise) -> list[str]:
