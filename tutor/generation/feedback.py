@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import re
 
 from tutor.errors import ModelError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
