@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-
 from tutor.errors import ModelError
 from tutor.generation.models import Exercise, Feedback, RubricDraft, Verdict
 from tutor.generation.text import content_tokens, mentions, normalise
